@@ -1,0 +1,160 @@
+"""The ``control`` command: run experiments (on hardware or the simulator) and report
+what they link.
+
+    control run FILE.py [Class] [name=value ...] --device-db DDB [--sim]
+    control link FILE.py [Class] [name=value ...] --device-db DDB [--sim]
+
+Arguments are ``name=value`` with PYON values, as ``artiq_run`` takes them; a bare word
+that is not PYON is a string (``system=yb171``). Errors in the input (a missing device,
+an unknown argument, a bad value) are printed as one clear message and exit with status 2;
+an experiment that fails exits 1 after writing what it had; Ctrl-C exits 130.
+"""
+import argparse
+import json
+import logging
+import os
+import sys
+
+from control.environment import (ArgumentError, DatasetError, DeviceDBError, DeviceError,
+                                 parse_arguments)
+from control.modules import ModuleError
+from control.runner import ExperimentFileError, link_experiment, run_experiment
+
+__all__ = ["main"]
+
+INPUT_ERRORS = (ArgumentError, DeviceDBError, DeviceError, ExperimentFileError,
+                ModuleError, DatasetError, FileNotFoundError)
+
+
+def _split_class_and_arguments(rest):
+    class_name = None
+    if rest and "=" not in rest[0]:
+        class_name, rest = rest[0], rest[1:]
+    return class_name, parse_arguments(rest)
+
+
+def _load_dataset_db(path):
+    if path is None:
+        return {}
+    if not os.path.exists(path):
+        raise DatasetError("dataset database not found: {}".format(path))
+    from control import pyon
+    with open(path) as f:
+        data = pyon.decode(f.read())
+    if not isinstance(data, dict):
+        raise DatasetError("{} must hold a dict of dataset name -> value".format(path))
+    return data
+
+
+def _common(parser):
+    parser.add_argument("file", help="experiment file")
+    parser.add_argument("rest", nargs="*", metavar="[Class] name=value",
+                        help="optional class name, then arguments")
+    parser.add_argument("--device-db", default="device_db.py",
+                        help="device database file (default: %(default)s)")
+    parser.add_argument("--dataset-db", default=None,
+                        help="PYON/JSON file of datasets (calibrations) to read")
+    parser.add_argument("--sim", action="store_true",
+                        help="run on the simulated backend (rewrites the device database)")
+    parser.add_argument("--seed", type=int, default=None, help="simulation seed")
+    parser.add_argument("--vcd", default=None, help="simulation: write a VCD waveform here")
+    parser.add_argument("-v", "--verbose", action="count", default=0)
+
+
+def _sim_options(args):
+    options = {}
+    if args.seed is not None:
+        options["seed"] = args.seed
+    if args.vcd is not None:
+        options["vcd"] = args.vcd
+    return options
+
+
+def _cmd_run(args):
+    class_name, arguments = _split_class_and_arguments(args.rest)
+    run = run_experiment(args.file, class_name, arguments, args.device_db, sim=args.sim,
+                         sim_options=_sim_options(args),
+                         dataset_db=_load_dataset_db(args.dataset_db),
+                         results_dir=args.results)
+    for key, value in sorted(run.datasets.items()):
+        text = repr(value)
+        print("{}: {}".format(key, text if len(text) < 200 else text[:197] + "..."))
+    print("results: {}".format(run.path))
+    return 0
+
+
+def format_link_report(report):
+    lines = ["experiment {}".format(report["experiment"])]
+    if report["experiment_invariants"]:
+        lines.append("  invariants: " + ", ".join(report["experiment_invariants"]))
+    for system in report["systems"]:
+        lines.append("system {}".format(system["system"]))
+        for row in system["modules"]:
+            lines.append("  linked  {}  ({})".format(row["module"], row["class"]))
+            if row["devices"]:
+                lines.append("          devices:    " + ", ".join(row["devices"]))
+            if row["invariants"]:
+                lines.append("          invariants: " + ", ".join(row["invariants"]))
+        for key in system["not_linked"]:
+            lines.append("  not linked  {}".format(key))
+    lines.append("devices built: " + (", ".join(report["devices_built"]) or "none"))
+    return "\n".join(lines)
+
+
+def _cmd_link(args):
+    class_name, arguments = _split_class_and_arguments(args.rest)
+    report = link_experiment(args.file, class_name, arguments, args.device_db, sim=args.sim,
+                             sim_options=_sim_options(args),
+                             dataset_db=_load_dataset_db(args.dataset_db))
+    print(json.dumps(report, indent=2) if args.json else format_link_report(report))
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="control", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run an experiment as artiq_run does")
+    _common(run)
+    run.add_argument("--results", default="results", help="results folder (default: %(default)s)")
+    run.set_defaults(func=_cmd_run)
+    link = sub.add_parser("link", help="report the modules, devices and invariants an "
+                                       "experiment links")
+    _common(link)
+    link.add_argument("--json", action="store_true", help="print the report as JSON")
+    link.set_defaults(func=_cmd_link)
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Other commands (rb, circuit, ...) register themselves here.
+_EXTRA_COMMANDS = []
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING - 10 * getattr(args, "verbose", 0),
+                        format="%(levelname)s:%(name)s:%(message)s")
+    try:
+        return args.func(args)
+    except INPUT_ERRORS as exc:
+        print("error: {}".format(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        run = getattr(exc, "control_run", None)
+        print("interrupted{}".format("; partial results: " + run.path if run and run.path
+                                     else ""), file=sys.stderr)
+        return 130
+    except Exception as exc:
+        run = getattr(exc, "control_run", None)
+        if run is None:
+            raise
+        logging.getLogger("control").error("experiment failed", exc_info=exc)
+        print("error: {}: {}\npartial results: {}".format(type(exc).__name__, exc, run.path),
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

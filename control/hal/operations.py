@@ -1,0 +1,150 @@
+"""``OperationInterface``: the native operations of a trap, as portable kernels see them.
+
+A trap's operations service subclasses this interface (and ``control.modules.Service``)
+and implements the *required* operations as kernels:
+
+* ``prep_0_all()`` — cool and prepare every qubit in |0>;
+* ``m_z_all()`` — measure every qubit in Z; results via ``get_measurement``;
+* ``get_measurement(qubit) -> TInt32`` — 0 or 1 from the last measurement;
+* ``rphi(theta, phi, qubit)`` — rotate by ``theta`` about cos(phi) X + sin(phi) Y;
+* ``rz(theta, qubit)`` — rotate about Z;
+* ``native_gates()`` (host only) — the trap's :class:`~control.hal.NativeGateSet`;
+* ``num_qubits`` — an attribute in ``kernel_invariants``.
+
+*Optional* operations (``prep_0``, ``m_z``, ``rxx``, ``cz``) are those a trap may lack;
+portable code that needs one says so at build time with :meth:`require`, so a missing
+operation is an error before anything runs, not in the middle of a kernel.
+
+Everything else (``rx``, ``ry``, Paulis and their square roots, ``h``) has a default here,
+written with the required operations; a trap overrides any of them with a native
+implementation. Angles are in radians; qubits are indices from 0.
+"""
+from control.lang import TFloat, TInt32, host_only, kernel, rpc, TList
+
+__all__ = ["OperationInterface", "HALError"]
+
+PI = 3.141592653589793
+HALF_PI = PI / 2
+
+
+class HALError(Exception):
+    """A HAL contract that an implementation or its caller breaks."""
+
+
+class OperationInterface:
+    """The contract of a trap's native operations; see the module docstring."""
+
+    REQUIRED = ("prep_0_all", "m_z_all", "get_measurement", "rphi", "rz")
+    OPTIONAL = ("prep_0", "m_z", "rxx", "cz")
+    DERIVED = ("rx", "ry", "x", "y", "z", "sqrt_x", "sqrt_x_dag", "sqrt_y", "sqrt_y_dag",
+               "sqrt_z", "sqrt_z_dag", "h", "store_measurements")
+
+    kernel_invariants = {"num_qubits"}
+    num_qubits = 0
+
+    # ---- host-side contract
+
+    @host_only
+    def native_gates(self):
+        """The trap's native gates with their durations (a ``NativeGateSet``)."""
+        raise NotImplementedError
+
+    @host_only
+    def supports(self, operation):
+        """True when the trap implements ``operation`` (optional ones included)."""
+        fn = getattr(self, operation, None)
+        return fn is not None and not getattr(fn, "_hal_missing", False)
+
+    @host_only
+    def require(self, *operations, user="this experiment"):
+        """Fail now, naming what is missing, if the trap lacks any of ``operations``."""
+        missing = [op for op in operations if not self.supports(op)]
+        if missing:
+            raise HALError("{} needs {} but {} ({}) does not provide {}".format(
+                user, ", ".join(operations), getattr(self, "module_key", type(self).__name__),
+                type(self).__name__, ", ".join(missing)))
+
+    # ---- derived single-qubit operations (override with native ones where they exist)
+
+    @kernel
+    def rx(self, theta: TFloat, qubit: TInt32):
+        self.rphi(theta, 0.0, qubit)
+
+    @kernel
+    def ry(self, theta: TFloat, qubit: TInt32):
+        self.rphi(theta, HALF_PI, qubit)
+
+    @kernel
+    def x(self, qubit: TInt32):
+        self.rphi(PI, 0.0, qubit)
+
+    @kernel
+    def y(self, qubit: TInt32):
+        self.rphi(PI, HALF_PI, qubit)
+
+    @kernel
+    def z(self, qubit: TInt32):
+        self.rz(PI, qubit)
+
+    @kernel
+    def sqrt_x(self, qubit: TInt32):
+        self.rphi(HALF_PI, 0.0, qubit)
+
+    @kernel
+    def sqrt_x_dag(self, qubit: TInt32):
+        self.rphi(-HALF_PI, 0.0, qubit)
+
+    @kernel
+    def sqrt_y(self, qubit: TInt32):
+        self.rphi(HALF_PI, HALF_PI, qubit)
+
+    @kernel
+    def sqrt_y_dag(self, qubit: TInt32):
+        self.rphi(-HALF_PI, HALF_PI, qubit)
+
+    @kernel
+    def sqrt_z(self, qubit: TInt32):
+        self.rz(HALF_PI, qubit)
+
+    @kernel
+    def sqrt_z_dag(self, qubit: TInt32):
+        self.rz(-HALF_PI, qubit)
+
+    @kernel
+    def h(self, qubit: TInt32):
+        # H = X . RY(pi/2): RY(pi/2) takes Z to X and X to -Z, then X flips the sign of Z.
+        self.rphi(HALF_PI, HALF_PI, qubit)
+        self.rphi(PI, 0.0, qubit)
+
+    # ---- measurements to the host
+
+    @kernel
+    def store_measurements(self, qubits: TList(TInt32)):
+        """Send the last measurement of ``qubits`` to the host (async RPC, no wait)."""
+        bits = [0] * len(qubits)
+        for i in range(len(qubits)):
+            bits[i] = self.get_measurement(qubits[i])
+        self.record_measurements(bits)
+
+    @rpc(flags={"async"})
+    def record_measurements(self, bits: TList(TInt32)):
+        if not hasattr(self, "stored_measurements"):
+            self.stored_measurements = []
+        self.stored_measurements.append(list(bits))
+
+
+def _missing(name):
+    """Placeholder for an optional operation a trap lacks: marked so ``supports`` and
+    ``validate`` see it as missing, and raising if called anyway."""
+    def missing(self, *args):
+        raise HALError("{} does not provide the optional operation {!r}".format(
+            type(self).__name__, name))
+    missing.__name__ = name
+    missing._hal_missing = True
+    return host_only(missing)
+
+
+for _name in OperationInterface.OPTIONAL + ("prep_0_all", "m_z_all", "get_measurement",
+                                             "rphi", "rz"):
+    setattr(OperationInterface, _name, _missing(_name))
+del _name

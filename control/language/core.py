@@ -1,0 +1,202 @@
+"""Decorators and the timeline: the host half of ``artiq.language.core``.
+
+The decorators keep a function callable on the host and mark it the way ARTIQ does, with an
+``artiq_embedded`` record, so that tools (``control.hal.validate``, ``control link``) can
+tell kernels, portable functions, RPCs and host-only functions apart with either
+implementation. A ``@kernel`` method called on the host asks its core device
+(``self.core`` unless another name is given) to ``run`` it, exactly as ARTIQ does; the
+simulated core runs it as Python.
+
+Timeline calls (``delay``, ``delay_mu``, ``now_mu``, ``at_mu``, ``parallel``,
+``sequential``) go to the time manager installed by :func:`set_time_manager`; without one
+they raise, as in ARTIQ. ``delay(seconds)`` hands the seconds to the time manager, which
+converts them with the core's ``ref_period``: the simulated core rounds to nearest
+(``round(t / ref_period)``), as ARTIQ's compiler lowers ``delay`` on the core device.
+"""
+from collections import namedtuple
+from functools import wraps
+
+__all__ = ["kernel", "portable", "rpc", "subkernel", "syscall", "host_only",
+           "set_time_manager", "TerminationRequested",
+           "sequential", "parallel", "interleave",
+           "delay_mu", "now_mu", "at_mu", "delay", "watchdog", "set_watchdog_factory"]
+
+# Same fields as ARTIQ's record, so code that inspects it works with both implementations.
+_ARTIQEmbeddedInfo = namedtuple(
+    "_ARTIQEmbeddedInfo",
+    "core_name portable function syscall forbidden destination flags")
+
+
+def _embedded(core_name=None, portable=False, function=None, syscall=None,
+              forbidden=False, destination=None, flags=()):
+    return _ARTIQEmbeddedInfo(core_name, portable, function, syscall, forbidden,
+                              destination, set(flags))
+
+
+def kernel(arg=None, flags={}):
+    """Mark a method for execution on the core device named by ``arg`` (default ``core``).
+
+    Called on the host, it calls ``getattr(self, core_name).run(wrapper, (self,) + args,
+    kwargs)``; the original function is kept in ``wrapper.artiq_embedded.function``.
+    """
+    if isinstance(arg, str):
+        def decorate(function):
+            @wraps(function)
+            def run_on_core(self, *k_args, **k_kwargs):
+                return getattr(self, arg).run(run_on_core, (self,) + k_args, k_kwargs)
+            run_on_core.artiq_embedded = _embedded(core_name=arg, function=function,
+                                                   flags=flags)
+            return run_on_core
+        return decorate
+    if arg is None:
+        return lambda function: kernel(function, flags)
+    return kernel("core", flags)(arg)
+
+
+def subkernel(arg=None, destination=0, flags={}):
+    """Mark a method for execution on a DRTIO satellite (recognized, not simulated)."""
+    if isinstance(arg, str):
+        def decorate(function):
+            @wraps(function)
+            def run_subkernel(self, *k_args, **k_kwargs):
+                core = getattr(self, arg)
+                sid = core.prepare_subkernel(destination, run_subkernel,
+                                             (self,) + k_args, k_kwargs)
+                core.run_subkernel(sid)
+            run_subkernel.artiq_embedded = _embedded(core_name=arg, function=function,
+                                                     destination=destination, flags=flags)
+            return run_subkernel
+        return decorate
+    if arg is None:
+        return lambda function: subkernel(function, destination, flags)
+    return subkernel("core", destination, flags)(arg)
+
+
+def portable(arg=None, flags={}):
+    """Mark a function to run where its caller runs: on the host from the host, on the
+    core device from a kernel."""
+    if arg is None:
+        return lambda function: portable(function, flags)
+    arg.artiq_embedded = _embedded(portable=True, function=arg, flags=flags)
+    return arg
+
+
+def rpc(arg=None, flags={}):
+    """Mark a function as a remote procedure call from kernels to the host (the default
+    for undecorated methods; this marker carries flags such as ``{"async"}``)."""
+    if arg is None:
+        return lambda function: rpc(function, flags)
+    arg.artiq_embedded = _embedded(function=arg, flags=flags)
+    return arg
+
+
+def syscall(arg=None, flags={}):
+    """Mark a function as a call into the core device's runtime (drivers only)."""
+    if isinstance(arg, str):
+        def decorate(function):
+            function.artiq_embedded = _embedded(syscall=arg, flags=flags)
+            return function
+        return decorate
+    if arg is None:
+        return lambda function: syscall(function.__name__, flags)(function)
+    return syscall(arg.__name__)(arg)
+
+
+def host_only(function):
+    """Mark a function that kernels must never call."""
+    function.artiq_embedded = _embedded(forbidden=True)
+    return function
+
+
+class _NoTimeManager:
+    """Stands in until a simulated core installs its time manager."""
+    def _refuse(self, *args, **kwargs):
+        raise NotImplementedError("Attempted to interpret kernel without a time manager")
+
+    enter_sequential = enter_parallel = exit = _refuse
+    take_time_mu = get_time_mu = set_time_mu = take_time = _refuse
+
+
+_time_manager = _NoTimeManager()
+
+
+def set_time_manager(time_manager):
+    """Install the object that answers timeline calls made by kernels run as Python.
+
+    It needs ``enter_sequential()``, ``enter_parallel()``, ``exit()``,
+    ``take_time_mu(mu)``, ``take_time(seconds)``, ``get_time_mu()`` and
+    ``set_time_mu(mu)``, the interface ARTIQ's ``set_time_manager`` expects.
+    """
+    global _time_manager
+    _time_manager = time_manager
+
+
+class _Sequential:
+    """Statements run one after another; time advances down the block."""
+    def __enter__(self):
+        _time_manager.enter_sequential()
+
+    def __exit__(self, type, value, traceback):
+        _time_manager.exit()
+
+
+class _Parallel:
+    """Top-level statements all start at the block's start; the block lasts as long as
+    its longest statement."""
+    def __enter__(self):
+        _time_manager.enter_parallel()
+
+    def __exit__(self, type, value, traceback):
+        _time_manager.exit()
+
+
+sequential = _Sequential()
+parallel = _Parallel()
+interleave = _Parallel()  # the same as parallel on the host, as in ARTIQ
+
+
+def delay_mu(duration):
+    """Advance the timeline cursor by ``duration`` machine units."""
+    _time_manager.take_time_mu(duration)
+
+
+def now_mu():
+    """The timeline cursor, in machine units (not the hardware RTIO counter)."""
+    return _time_manager.get_time_mu()
+
+
+def at_mu(time):
+    """Set the timeline cursor to ``time`` machine units."""
+    _time_manager.set_time_mu(time)
+
+
+def delay(duration):
+    """Advance the timeline cursor by ``duration`` seconds."""
+    _time_manager.take_time(duration)
+
+
+class _NoWatchdog:
+    def __init__(self, timeout):
+        pass
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, type, value, traceback):
+        pass
+
+
+_watchdog_factory = _NoWatchdog
+
+
+def set_watchdog_factory(factory):
+    global _watchdog_factory
+    _watchdog_factory = factory
+
+
+def watchdog(timeout):
+    return _watchdog_factory(timeout)
+
+
+class TerminationRequested(Exception):
+    """Raised by the scheduler's ``pause`` when the user asked the run to end."""

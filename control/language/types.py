@@ -1,0 +1,54 @@
+"""Type markers for kernel signatures (``TInt32``, ``TList(TFloat)``, …).
+
+On the host they only need to exist, compare and print: ARTIQ's compiler reads them, and
+the simulated core ignores them. ``TList(TInt32)`` and ``TArray(TFloat, 2)`` build new
+markers, as ARTIQ's do.
+"""
+
+__all__ = ["TNone", "TTuple", "TBool", "TInt32", "TInt64", "TFloat", "TStr", "TBytes",
+           "TByteArray", "TList", "TArray", "TRange32", "TRange64", "TVar"]
+
+
+class _Type:
+    def __init__(self, name, *params):
+        self.name = name
+        self.params = params
+
+    def __repr__(self):
+        if not self.params:
+            return self.name
+        return "{}({})".format(self.name, ", ".join(map(repr, self.params)))
+
+    def __eq__(self, other):
+        return isinstance(other, _Type) and (self.name, self.params) == (other.name, other.params)
+
+    def __hash__(self):
+        return hash((self.name, self.params))
+
+
+TNone = _Type("TNone")
+TBool = _Type("TBool")
+TInt32 = _Type("TInt32")
+TInt64 = _Type("TInt64")
+TFloat = _Type("TFloat")
+TStr = _Type("TStr")
+TBytes = _Type("TBytes")
+TByteArray = _Type("TByteArray")
+TRange32 = _Type("TRange32")
+TRange64 = _Type("TRange64")
+
+
+def TTuple(elts=[]):
+    return _Type("TTuple", *elts)
+
+
+def TList(elt=None):
+    return _Type("TList", elt)
+
+
+def TArray(elt=None, num_dims=1):
+    return _Type("TArray", elt, num_dims)
+
+
+def TVar():
+    return _Type("TVar")

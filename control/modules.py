@@ -1,0 +1,337 @@
+"""The module system: a trap is a tree of modules built on demand.
+
+* :class:`System` is the root. A system class *declares* its modules with :func:`module`;
+  a declared module, and the devices it requests, are built only when something first
+  asks for it (an attribute access or :meth:`System.find`). So an experiment builds, and a
+  kernel reaches, only the modules it uses.
+* :class:`Module` is a node with a name, a parent and a dotted key (``yb171.detection``).
+  It requests devices with :meth:`Module.get_device` / ``setattr_device`` (the registry
+  records one owner per device) and reads calibration values with
+  :meth:`Module.setattr_calibration` in :meth:`Module.init`, from datasets named after its
+  key. Both land in ``kernel_invariants`` automatically, so ARTIQ's compiler folds them.
+* :class:`Service` is a module that implements a HAL interface (it subclasses one);
+  portable code finds it with ``system.find(Interface)``, never by class or device name.
+
+Phases, as in ARTIQ: ``build`` (devices and arguments; may run in the master's repository
+scan, so no datasets are required here), then ``init`` (calibrations from datasets,
+converted to machine units once), which :meth:`System.prepare` runs for every built
+module; a module built after that initializes at once. Kernels come after both.
+"""
+import difflib
+
+from control.lang import HasEnvironment, NoDefault
+from control.mu import delay_mu_of
+
+__all__ = ["Module", "Service", "System", "module", "ModuleError", "DeviceClaimError",
+           "CalibrationError", "Registry"]
+
+
+class ModuleError(Exception):
+    """A module tree that cannot be built as asked."""
+
+
+class DeviceClaimError(ModuleError):
+    """A second module asked for a device that another module owns."""
+
+
+class CalibrationError(ModuleError):
+    """A calibration value that a module needs is missing or invalid."""
+
+
+def _add_invariant(obj, name):
+    obj.kernel_invariants = getattr(obj, "kernel_invariants", set()) | {name}
+
+
+class _DeclaredModule:
+    """A module that a system declares; built (once) on first access.
+
+    A non-data descriptor: after the first build the module sits in the instance
+    ``__dict__`` and attribute access no longer reaches this object.
+    """
+
+    def __init__(self, cls, kwargs):
+        self.cls = cls
+        self.kwargs = kwargs
+        self.name = None
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return instance._build_declared(self.name)
+
+
+def module(cls, **kwargs):
+    """Declare a module of a system: ``detection = module(PmtDetection, pmt="ttl0")``.
+
+    ``kwargs`` are passed to the module's ``build``.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Module)):
+        raise TypeError("module() takes a Module subclass, not {!r}".format(cls))
+    return _DeclaredModule(cls, kwargs)
+
+
+class Registry:
+    """Modules by key, devices by owner, services by interface, for one system."""
+
+    def __init__(self, device_db):
+        self._device_db = device_db
+        self.modules = {}        # key -> module, in build order
+        self.device_owner = {}   # resolved device name -> module key
+
+    def resolve(self, device):
+        """The device name behind a chain of aliases."""
+        seen = []
+        name = device
+        while isinstance(self._device_db.get(name), str):
+            if name in seen:
+                raise ModuleError("alias loop in the device database: "
+                                  + " -> ".join(seen + [name]))
+            seen.append(name)
+            name = self._device_db[name]
+        return name
+
+    def add_module(self, mod):
+        if mod.module_key in self.modules:
+            raise ModuleError("two modules share the key {!r}".format(mod.module_key))
+        self.modules[mod.module_key] = mod
+
+    def claim(self, device, mod):
+        """Record ``mod`` as the owner of ``device``; one owner per device."""
+        name = self.resolve(device)
+        owner = self.device_owner.get(name)
+        if owner is not None and owner != mod.module_key:
+            alias = "" if name == device else " (alias of {!r})".format(name)
+            raise DeviceClaimError(
+                "device {!r}{} is owned by module {!r}; module {!r} asked for it too. "
+                "One device has one owner: let {!r} use {!r}'s methods instead".format(
+                    device, alias, owner, mod.module_key, mod.module_key, owner))
+        self.device_owner[name] = mod.module_key
+
+    def devices_of(self, mod):
+        return sorted(d for d, k in self.device_owner.items() if k == mod.module_key)
+
+
+class Module(HasEnvironment):
+    """A node of a system's module tree.
+
+    Subclasses implement ``build(**kwargs)`` (request devices) and ``init()`` (read
+    calibrations with :meth:`setattr_calibration`). ``self.core`` is the system's core
+    device, declared invariant.
+    """
+
+    def __init__(self, parent, name, *args, **kwargs):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModuleError("a module name must be an identifier, not {!r}".format(name))
+        self.module_name = name
+        self.parent = parent
+        self.system = parent.system if isinstance(parent, Module) else self
+        self.module_key = (parent.module_key + "." + name) if isinstance(parent, Module) \
+            else name
+        self._initialized = False
+        if self.system is not self:
+            self.core = self.system.core
+            _add_invariant(self, "core")
+            self.system.registry.add_module(self)
+        super().__init__(parent, *args, **kwargs)
+        if self.system is not self and self.system.is_initialized:
+            self.init_module()
+
+    # ---- devices
+
+    def get_device(self, key):
+        """Request a device and record this module as its owner."""
+        self.system.registry.claim(key, self)
+        return super().get_device(key)
+
+    def setattr_device(self, key, attribute=None):
+        """``self.<attribute> = get_device(key)``, declared kernel invariant.
+
+        ``attribute`` defaults to the device name; modules usually take device names as
+        build arguments and store them under a role name (``self.pmt``).
+        """
+        attribute = key if attribute is None else attribute
+        setattr(self, attribute, self.get_device(key))
+        _add_invariant(self, attribute)
+
+    # ---- calibrations
+
+    def calibration_key(self, name):
+        """The dataset that holds calibration ``name`` of this module."""
+        return self.module_key + "." + name
+
+    def get_calibration(self, name, default=NoDefault):
+        """The value of dataset ``<module key>.<name>``, or ``default``."""
+        key = self.calibration_key(name)
+        try:
+            return self.get_dataset(key, archive=True)
+        except KeyError:
+            if default is not NoDefault:
+                return default
+            raise CalibrationError(
+                "module {!r} needs calibration dataset {!r} and nobody set it; set it "
+                "(e.g. set_dataset({!r}, value, persist=True)) or give the module a "
+                "default".format(self.module_key, key, key)) from None
+
+    def setattr_calibration(self, name, default=NoDefault, *, unit="", to_mu=False,
+                            min=None, max=None, attribute=None):
+        """Read a calibration into an attribute declared kernel invariant.
+
+        ``to_mu=True`` converts a duration in seconds to int64 machine units once, on the
+        host, rounding to nearest as ARTIQ's compiler does for ``delay(seconds)``, so that
+        ``delay_mu(self.x)`` lasts what ``delay(x)`` would. (``core.seconds_to_mu``
+        floors: with ``ref_period = 1e-9`` it turns 1 µs into 999 mu, since
+        ``1e-6 // 1e-9 == 999.0`` in floating point.) ``min``/``max`` bound the value (before
+        conversion) so a wrong calibration fails here, not in a kernel. ``unit`` is only
+        for the error messages.
+        """
+        value = self.get_calibration(name, default)
+        key = self.calibration_key(name)
+        if min is not None and value < min or max is not None and value > max:
+            raise CalibrationError("calibration {!r} = {}{} is outside [{}, {}]".format(
+                key, value, unit and " " + unit, min, max))
+        if to_mu:
+            if value < 0:
+                raise CalibrationError("calibration {!r} is a duration and cannot be "
+                                       "negative: {} s".format(key, value))
+            value = delay_mu_of(value, self.core.ref_period)
+        attribute = name if attribute is None else attribute
+        setattr(self, attribute, value)
+        _add_invariant(self, attribute)
+        return value
+
+    # ---- phases
+
+    def init(self):
+        """Read calibrations; runs once, after build, before any kernel."""
+
+    def init_module(self):
+        if not self._initialized:
+            self._initialized = True
+            self.init()
+
+    def prepare(self):
+        self.init_module()
+        self.call_child_method("prepare")
+
+    @property
+    def submodules(self):
+        return [c for c in self.children if isinstance(c, Module)]
+
+    def __repr__(self):
+        return "<{} {}>".format(type(self).__name__, self.module_key)
+
+
+class Service(Module):
+    """A module that implements one or more HAL interfaces (subclass them too)."""
+
+
+class System(Module):
+    """The root of a trap's module tree.
+
+    A system is built as a child of the experiment: ``Yb171(self)`` in ``build``. Its
+    class declares modules with :func:`module`; its name is the class attribute
+    ``system_name`` (the key prefix of every module and calibration).
+    """
+    system_name = None
+    core_device = "core"
+
+    def __init__(self, parent, *args, name=None, **kwargs):
+        name = name or self.system_name or type(self).__name__.lower()
+        self._system_initialized = False
+        self.system = self  # before HasEnvironment calls build
+        self.registry = None
+        super().__init__(parent, name, *args, **kwargs)
+
+    def build(self, **kwargs):
+        self.registry = Registry(self.get_device_db())
+        self.core = self.get_device(self.core_device)
+        _add_invariant(self, "core")
+
+    @property
+    def is_initialized(self):
+        return self._system_initialized
+
+    @classmethod
+    def declared_modules(cls):
+        """Name -> declaration of every module the system class declares."""
+        found = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, _DeclaredModule):
+                    found[name] = value
+        return found
+
+    def _build_declared(self, name):
+        if name in self.__dict__:
+            return self.__dict__[name]
+        declared = self.declared_modules()[name]
+        built = declared.cls(self, name, **declared.kwargs)
+        self.__dict__[name] = built
+        _add_invariant(self, name)
+        return built
+
+    def is_built(self, name):
+        return name in self.__dict__ and isinstance(self.__dict__[name], Module)
+
+    def find_all(self, interface):
+        """Every module of this system that implements ``interface``, building declared
+        ones that do (in declaration order)."""
+        found = [self._build_declared(name)
+                 for name, declared in self.declared_modules().items()
+                 if issubclass(declared.cls, interface)]
+        for mod in self.registry.modules.values():
+            if isinstance(mod, interface) and mod not in found:
+                found.append(mod)
+        return found
+
+    def find(self, interface):
+        """The one module implementing ``interface``; an error if none or several."""
+        found = self.find_all(interface)
+        if len(found) != 1:
+            which = ", ".join(m.module_key for m in found) or "none"
+            raise ModuleError("system {!r} has {} module(s) implementing {} ({}); "
+                              "exactly one is needed".format(
+                                  self.module_key, len(found), interface.__name__, which))
+        return found[0]
+
+    def get_module(self, key):
+        """A module by its key (``yb171.detection``) or by its name under the system."""
+        if key in self.registry.modules:
+            return self.registry.modules[key]
+        name = key[len(self.module_key) + 1:] if key.startswith(self.module_key + ".") \
+            else key
+        head, _, rest = name.partition(".")
+        if head in self.declared_modules():
+            mod = self._build_declared(head)
+            return mod if not rest else self.get_module(key)
+        known = list(self.registry.modules) + [self.module_key + "." + n
+                                               for n in self.declared_modules()]
+        close = difflib.get_close_matches(key, known, n=3)
+        raise ModuleError("system {!r} has no module {!r}{}".format(
+            self.module_key, key, "; closest: " + ", ".join(close) if close else ""))
+
+    def prepare(self):
+        """Initialize every built module (calibrations), then let later-built ones
+        initialize as they are built."""
+        self.init_module()
+        for mod in list(self.registry.modules.values()):
+            mod.init_module()
+        self._system_initialized = True
+
+    def link_report(self):
+        """What this system built: per module its devices and kernel invariants, and the
+        declared modules that were never built (not linked)."""
+        rows = []
+        for key, mod in [(self.module_key, self)] + list(self.registry.modules.items()):
+            rows.append({
+                "module": key,
+                "class": type(mod).__module__ + "." + type(mod).__qualname__,
+                "devices": self.registry.devices_of(mod),
+                "invariants": sorted(getattr(mod, "kernel_invariants", ())),
+            })
+        unbuilt = [self.module_key + "." + name for name in self.declared_modules()
+                   if not self.is_built(name)]
+        return {"system": self.module_key, "modules": rows, "not_linked": unbuilt}

@@ -1,0 +1,188 @@
+"""Run an experiment file as ``artiq_run`` does: build, prepare, run, analyze, store.
+
+``run_experiment`` builds the experiment with the managers of ``control.environment``
+over a device database (rewritten for the simulator when ``sim=True``), runs its stages
+and writes its results in ARTIQ's HDF5 layout under ``results/YYYY-MM-DD/HH/``. A stage
+that raises, a Ctrl-C or a ``TerminationRequested`` still writes everything the run had,
+marked ``completed = False`` with the error, and then the error propagates.
+"""
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+
+from control import lang
+from control.environment import (ArgumentManager, CCB, DatasetManager, DeviceManager,
+                                 Scheduler, import_file, load_device_db, check_device_db)
+from control.results import next_rid, results_path, write_results
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ExperimentFileError", "get_experiment_class", "build_experiment",
+           "run_experiment", "link_experiment", "Run"]
+
+
+class ExperimentFileError(Exception):
+    """A file that holds no experiment, or several and no class was named."""
+
+
+def get_experiment_class(module, class_name=None, source="file"):
+    """The experiment class of a module: ``class_name``, or the only public one."""
+    experiments = {name: obj for name, obj in vars(module).items()
+                   if lang.is_public_experiment(obj) and obj.__module__ == module.__name__}
+    if class_name is not None:
+        obj = getattr(module, class_name, None)
+        if obj is None or not lang.is_experiment(obj):
+            raise ExperimentFileError("{} has no experiment class {!r}; it has: {}".format(
+                source, class_name, ", ".join(sorted(experiments)) or "none"))
+        return obj
+    if not experiments:
+        raise ExperimentFileError("{} holds no experiment (no public subclass of "
+                                  "EnvExperiment or Experiment)".format(source))
+    if len(experiments) > 1:
+        raise ExperimentFileError("{} holds several experiments ({}); name one".format(
+            source, ", ".join(sorted(experiments))))
+    return next(iter(experiments.values()))
+
+
+@dataclass
+class Run:
+    """What a run built and produced."""
+    experiment: object
+    device_mgr: DeviceManager
+    dataset_mgr: DatasetManager
+    argument_mgr: ArgumentManager
+    scheduler: Scheduler
+    ccb: CCB
+    expid: dict
+    rid: int
+    start_time: float
+    run_time: float = None
+    path: str = None
+    completed: bool = False
+    error: BaseException = None
+    sim: object = field(default=None, repr=False)
+
+    @property
+    def datasets(self):
+        return self.dataset_mgr.local
+
+
+def _device_db(device_db, sim, sim_options):
+    if isinstance(device_db, (str, os.PathLike)):
+        source = str(device_db)
+        ddb = load_device_db(device_db)
+    else:
+        source = "device database"
+        ddb = check_device_db(device_db)
+    if sim:
+        from control import sim as sim_backend
+        ddb = sim_backend.enable(ddb, **(sim_options or {}))
+        source += " (simulated)"
+    return ddb, source
+
+
+def build_experiment(file, class_name=None, arguments=None, device_db="device_db.py",
+                     *, sim=False, sim_options=None, dataset_db=None, rid=0,
+                     on_broadcast=None):
+    """Import ``file`` and build its experiment; returns a :class:`Run` (not yet run)."""
+    module = import_file(file)
+    cls = get_experiment_class(module, class_name, source=str(file))
+    ddb, source = _device_db(device_db, sim, sim_options)
+    arguments = dict(arguments or {})
+    expid = {"file": os.path.abspath(file), "class_name": cls.__name__,
+             "arguments": arguments, "log_level": logging.WARNING}
+    scheduler = Scheduler(rid, expid)
+    ccb = CCB()
+    device_mgr = DeviceManager(ddb, {"scheduler": scheduler, "ccb": ccb}, source)
+    dataset_mgr = DatasetManager(dataset_db, on_broadcast)
+    argument_mgr = ArgumentManager(arguments, cls.__name__)
+    start_time = time.time()
+    try:
+        experiment = cls((device_mgr, dataset_mgr, argument_mgr, {}))
+        argument_mgr.check_unprocessed_arguments()
+    except BaseException:
+        device_mgr.close_devices()
+        raise
+    sim_handle = None
+    if sim:
+        from control import sim as sim_backend
+        sim_handle = sim_backend.current(device_mgr)
+    return Run(experiment, device_mgr, dataset_mgr, argument_mgr, scheduler, ccb, expid,
+               rid, start_time, sim=sim_handle)
+
+
+def run_experiment(file, class_name=None, arguments=None, device_db="device_db.py", *,
+                   sim=False, sim_options=None, dataset_db=None, results_dir="results",
+                   write=True, on_broadcast=None):
+    """Build and run an experiment file; write its results (also when it fails).
+
+    Returns the :class:`Run`; on failure the exception propagates with the run attached
+    as ``exc.control_run`` (its ``path`` says where the partial results went).
+    """
+    rid = next_rid(results_dir) if write else 0
+    run = build_experiment(file, class_name, arguments, device_db, sim=sim,
+                           sim_options=sim_options, dataset_db=dataset_db, rid=rid,
+                           on_broadcast=on_broadcast)
+    try:
+        run.experiment.prepare()
+        run.run_time = time.time()
+        run.experiment.run()
+        run.device_mgr.notify_run_end()
+        run.experiment.analyze()
+        run.completed = True
+    except BaseException as exc:  # Ctrl-C and TerminationRequested included
+        run.error = exc
+        exc.control_run = run
+        raise
+    finally:
+        run.device_mgr.close_devices()
+        if write:
+            run.path = results_path(results_dir, rid, type(run.experiment).__name__,
+                                    run.start_time)
+            error = None if run.error is None else "{}: {}".format(
+                type(run.error).__name__, run.error)
+            write_results(run.path, run.dataset_mgr, run.expid, rid, run.start_time,
+                          run.run_time, artiq_version=_artiq_version(),
+                          completed=run.completed, error=error)
+            logger.info("results written to %s", run.path)
+    return run
+
+
+def _artiq_version():
+    if not lang.ARTIQ:
+        return None
+    try:  # pragma: no cover - ARTIQ environments only
+        from importlib.metadata import version
+        return version("artiq")
+    except Exception:  # pragma: no cover
+        return "unknown"
+
+
+def link_experiment(file, class_name=None, arguments=None, device_db="device_db.py", *,
+                    sim=False, sim_options=None, dataset_db=None):
+    """Build and prepare an experiment (no run) and report, per system, the modules and
+    devices it built with their kernel invariants, and the declared modules it did not
+    build."""
+    from control.modules import System
+    run = build_experiment(file, class_name, arguments, device_db, sim=sim,
+                           sim_options=sim_options, dataset_db=dataset_db)
+    try:
+        run.experiment.prepare()
+        systems = []
+        stack = [run.experiment]
+        while stack:
+            env = stack.pop(0)
+            if isinstance(env, System):
+                systems.append(env.link_report())
+            stack.extend(getattr(env, "children", []))
+        devices = sorted(
+            name for name in run.device_mgr.ddb
+            if any(desc is run.device_mgr.ddb.get(name)
+                   for desc, _ in run.device_mgr.active_devices))
+        return {"experiment": type(run.experiment).__name__, "systems": systems,
+                "devices_built": devices,
+                "experiment_invariants": sorted(getattr(run.experiment,
+                                                        "kernel_invariants", ()))}
+    finally:
+        run.device_mgr.close_devices()

@@ -1,0 +1,107 @@
+"""The simulation a run's simulated devices share: timeline, recorder, ion model, seed.
+
+It is itself a device of the rewritten device database (``control_sim``), so every
+simulated driver reaches it with ``dmgr.get("control_sim")`` and an experiment needs no
+change. Its arguments are the sim config: ``seed``, ``vcd`` (path or None),
+``slack`` (a dict of :class:`~control.sim.timeline.SlackModel` fields), ``model`` (the ion
+model's config, see :mod:`control.sim.ion_model`) and ``history_limit``.
+"""
+import numpy as np
+
+from control import lang
+from control.lang import RTIOUnderflow
+from control.sim.recorder import Recorder
+from control.sim.timeline import SlackModel, TimeManager
+
+__all__ = ["Simulation", "SIM_DEVICE"]
+
+SIM_DEVICE = "control_sim"
+
+
+class Simulation:
+    """Shared state of one simulated run."""
+
+    def __init__(self, dmgr=None, seed=0, vcd=None, slack=None, model=None,
+                 ref_period=1e-9, history_limit=2_000_000, **ignored):
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.ref_period = ref_period
+        self.timeline = TimeManager(ref_period, SlackModel(**(slack or {})))
+        self.recorder = Recorder(vcd, ref_period, history_limit)
+        self.model_config = model
+        self.model = None
+        if model is not None:
+            from control.sim.ion_model import IonModel
+            self.model = IonModel.from_config(model, self)
+        self.kernel_depth = 0
+        self.kernels_run = 0
+        self.underflows = 0
+
+    # ---- used by the simulated core
+
+    def install(self):
+        """Make this simulation's timeline answer ``delay``/``now_mu``/… ."""
+        lang.set_time_manager(self.timeline)
+
+    def kernel_started(self):
+        tl = self.timeline
+        self.kernels_run += 1
+        tl.reset()
+        # The RTIO counter keeps running while the host loads the kernel.
+        tl.cpu += tl.kernel_start_mu
+
+    def kernel_finished(self):
+        tl = self.timeline
+        # The host gets control back once the last event has been submitted; the
+        # counter then runs on to the last timestamp before anything else can happen.
+        if tl.now > tl.cpu:
+            tl.cpu = tl.now
+        self.recorder.release(None)
+
+    # ---- used by simulated drivers
+
+    def signal(self, device, name, kind="real", size=None, init=None):
+        return self.recorder.signal(device, name, kind, size, init)
+
+    def output(self, sig, value, channel=None):
+        """Submit an output event at the cursor: slack check, CPU cost, record."""
+        tl = self.timeline
+        now = tl.now
+        if now < tl.cpu + tl.latency_mu and tl.slack.enabled:
+            self.underflows += 1
+            raise RTIOUnderflow(
+                "RTIO underflow at {} mu, channel {} ({}.{}): slack {} mu; the CPU reaches "
+                "this event at about {} mu".format(
+                    now, channel if channel is not None else "?", sig.device, sig.name,
+                    now - tl.cpu, tl.cpu))
+        tl.cpu += tl.event_mu
+        rec = self.recorder
+        rec.record(now, sig.id, value)
+        if len(rec._t) >= rec.flush_every:
+            rec.release(tl.cpu)
+
+    def wait_until(self, time_mu):
+        """The CPU blocks until the RTIO counter reaches ``time_mu`` (an input read)."""
+        tl = self.timeline
+        if time_mu > tl.cpu:
+            tl.cpu = time_mu
+        tl.cpu += tl.input_mu
+
+    def settle(self, time_mu):
+        """Release every event before ``time_mu`` so that the model and the history are
+        complete up to it (inputs call this before they read the model)."""
+        self.recorder.release(time_mu)
+
+    def charge(self, mu):
+        self.timeline.cpu += mu
+
+    def close(self):
+        self.recorder.close()
+
+    # ---- for tests and tools
+
+    def peek(self, device, name, time_mu):
+        return self.recorder.peek(device, name, time_mu)
+
+    def events(self, device, name=None):
+        return self.recorder.events(device, name)

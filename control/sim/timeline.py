@@ -1,0 +1,274 @@
+"""The simulated timeline: the RTIO cursor in machine units and an estimate of the CPU.
+
+Two clocks, both int64 machine units (``ref_period`` seconds each):
+
+* ``now`` — the timeline cursor that ``delay``/``at_mu``/``now_mu`` move and read, the
+  timestamp every output event gets;
+* ``cpu`` — when the core device's CPU would get to the current statement, on the RTIO
+  counter's scale. Each kernel operation advances it by a documented cost
+  (:class:`SlackModel`). An output event whose timestamp is not at least ``latency``
+  ahead of ``cpu`` would reach the RTIO core too late: the hardware raises
+  ``RTIOUnderflow`` and so does the simulator.
+
+``parallel`` follows ARTIQ's compiler exactly: every top-level statement of the block
+starts at the block's start and the block ends at the latest end. A ``with`` block cannot
+see its statements on the host, so :func:`transform_kernel` rewrites kernels that use
+``parallel`` (once per function, cached) into explicit ``at_mu``/``max`` bookkeeping, as
+the compiler's IR generator does; it also charges the loop-step cost of the slack model.
+"""
+import ast
+import inspect
+import logging
+import textwrap
+from dataclasses import dataclass, asdict
+
+from control.mu import round_half_away
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SlackModel", "TimeManager", "transform_kernel"]
+
+
+@dataclass
+class SlackModel:
+    """CPU costs of kernel operations, in nanoseconds, and the RTIO latency.
+
+    Defaults are round figures for a Kasli 2.0 (RISC-V at 125 MHz) running ARTIQ 8/9,
+    in line with ARTIQ's manual and its RTIO performance tests: sustained TTL pulse
+    trains run out of slack below about 1 µs per event, an RPC costs tens of µs round
+    trip, starting a kernel a few ms. They are estimates, not measurements of your crate;
+    set them in the sim config entry (``slack``) from a run of the HIL suite on it.
+    """
+    enabled: bool = True
+    event_ns: float = 700.0        # submit one output event (rtio_output)
+    input_ns: float = 1500.0       # read one input event / count (rtio_input_*)
+    call_ns: float = 30.0          # call one kernel function
+    loop_ns: float = 40.0          # one iteration of a kernel loop
+    rpc_ns: float = 40_000.0       # synchronous RPC round trip
+    async_rpc_ns: float = 4_000.0  # asynchronous RPC (fire and forget)
+    kernel_start_ns: float = 5_000_000.0  # load and start a kernel
+    latency_ns: float = 500.0      # RTIO output latency: an event must be this far ahead
+
+    def as_dict(self):
+        return asdict(self)
+
+
+class TimeManager:
+    """The time manager that ``control.lang.set_time_manager`` installs for the
+    simulator; also keeps the CPU estimate used by the slack model."""
+
+    def __init__(self, ref_period=1e-9, slack=None):
+        self.ref_period = ref_period
+        self.slack = slack or SlackModel()
+        self._scale = 1e-9 / ref_period  # ns -> mu
+        self.now = 0
+        self.cpu = 0
+        # Open blocks: None for sequential, [start, end] for parallel.
+        self._blocks = []
+        self.set_costs(self.slack)
+
+    def set_costs(self, slack):
+        self.slack = slack
+        on = slack.enabled
+        scale = self._scale
+        self.event_mu = int(slack.event_ns * scale) if on else 0
+        self.input_mu = int(slack.input_ns * scale) if on else 0
+        self.call_mu = int(slack.call_ns * scale) if on else 0
+        self.loop_mu = int(slack.loop_ns * scale) if on else 0
+        self.rpc_mu = int(slack.rpc_ns * scale) if on else 0
+        self.async_rpc_mu = int(slack.async_rpc_ns * scale) if on else 0
+        self.kernel_start_mu = int(slack.kernel_start_ns * scale) if on else 0
+        self.latency_mu = int(slack.latency_ns * scale)
+
+    # ---- the interface of ARTIQ's time managers
+
+    def enter_sequential(self):
+        self._blocks.append(None)
+
+    def enter_parallel(self):
+        self._blocks.append([self.now, self.now])
+
+    def parallel_branch_start(self):
+        """Before each statement of a parallel block (inserted by the transform)."""
+        self.now = self._blocks[-1][0]
+
+    def parallel_branch_end(self):
+        """After each statement of a parallel block (inserted by the transform)."""
+        block = self._blocks[-1]
+        if self.now > block[1]:
+            block[1] = self.now
+
+    def exit_parallel(self):
+        start, end = self._blocks.pop()
+        self.now = max(self.now, end)
+
+    def exit(self):
+        # Leaving a ``with`` block that the transform did not rewrite (one in a portable
+        # function called from a kernel): its statements ran one after another, and a
+        # parallel block still ends at the latest time reached.
+        block = self._blocks.pop()
+        if block is not None:
+            self.now = max(self.now, block[1])
+
+    def loop_step(self):
+        """One iteration of a kernel loop (inserted by the transform)."""
+        self.cpu += self.loop_mu
+
+    def take_time_mu(self, duration):
+        self.now += int(duration)
+
+    def take_time(self, duration):
+        self.now += round_half_away(duration / self.ref_period)
+
+    def get_time_mu(self):
+        return self.now
+
+    def set_time_mu(self, time):
+        self.now = int(time)
+
+    # ---- the CPU estimate
+
+    def charge(self, mu):
+        self.cpu += mu
+
+    def slack_mu(self):
+        return self.now - self.cpu
+
+    def reset(self):
+        self._blocks.clear()
+
+
+class _ParallelRewriter(ast.NodeTransformer):
+    """``with parallel:`` → explicit per-statement start/end bookkeeping; a loop-cost call
+    at the top of every loop body."""
+
+    def __init__(self, tm_name):
+        self.tm = tm_name
+        self.changed = False
+
+    def _call(self, method):
+        return ast.Expr(ast.Call(
+            func=ast.Attribute(value=ast.Name(id=self.tm, ctx=ast.Load()), attr=method,
+                               ctx=ast.Load()),
+            args=[], keywords=[]))
+
+    @staticmethod
+    def _kind(item):
+        expr = item.context_expr
+        name = expr.id if isinstance(expr, ast.Name) else \
+            expr.attr if isinstance(expr, ast.Attribute) else None
+        return name if name in ("parallel", "interleave", "sequential") else None
+
+    def visit_With(self, node):
+        self.generic_visit(node)
+        if len(node.items) != 1:
+            return node
+        kind = self._kind(node.items[0])
+        if kind is None or kind == "sequential":
+            return node  # sequential needs nothing: it is one statement of its parent
+        self.changed = True
+        body = []
+        for stmt in node.body:
+            body.append(self._call("parallel_branch_start"))
+            body.append(stmt)
+            body.append(self._call("parallel_branch_end"))
+        return [self._call("enter_parallel"),
+                ast.Try(body=body, handlers=[], orelse=[],
+                        finalbody=[self._call("exit_parallel")])]
+
+    def _loop(self, node):
+        self.generic_visit(node)
+        self.changed = True
+        node.body.insert(0, self._call("loop_step"))
+        return node
+
+    visit_For = visit_While = _loop
+
+
+_cache = {}
+
+
+def transform_kernel(function, time_manager_holder):
+    """The function to run for kernel ``function`` on the simulator.
+
+    ``time_manager_holder`` is the object the rewritten code calls (``enter_parallel``,
+    ``parallel_branch_start``, ``parallel_branch_end``, ``exit_parallel``, ``loop_step``).
+    Functions without ``parallel`` blocks or loops are returned unchanged; the others are
+    rewritten once and cached by code object.
+    """
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return function
+    key = (code, id(time_manager_holder))
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    result = function
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        tree = None
+        if {"parallel", "interleave"} & set(code.co_names):
+            logger.warning("kernel %s uses parallel but its source is not available; on "
+                           "the simulator its statements run one after another",
+                           function.__qualname__)
+    if tree is not None and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        fn_node = tree.body[0]
+        fn_node.decorator_list = []
+        tm_name = "_control_sim_tm"
+        rewriter = _ParallelRewriter(tm_name)
+        fn_node.body = [rewriter.visit(stmt) for stmt in fn_node.body]
+        fn_node.body = [s for stmt in fn_node.body
+                        for s in (stmt if isinstance(stmt, list) else [stmt])]
+        if rewriter.changed:
+            result = _compile_like(function, fn_node, tm_name, time_manager_holder)
+    _cache[key] = result
+    return result
+
+
+def _compile_like(function, fn_node, tm_name, holder):
+    """Compile ``fn_node`` with the globals, closure and ``__class__`` cell of
+    ``function``, so that names, closures and zero-argument ``super()`` still resolve."""
+    code = function.__code__
+    freevars = list(code.co_freevars)
+    cells = list(function.__closure__ or ())
+    if "__class__" not in freevars:
+        freevars.append("__class__")
+        cells.append(None)
+    maker = ast.FunctionDef(
+        name="_control_sim_make",
+        args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in freevars + [tm_name]],
+                           kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=[fn_node, ast.Return(value=ast.Name(id=fn_node.name, ctx=ast.Load()))],
+        decorator_list=[], returns=None, type_params=[])
+    module = ast.Module(body=[maker], type_ignores=[])
+    ast.fix_missing_locations(module)
+    ast.increment_lineno(module, code.co_firstlineno - 1)
+    namespace = {}
+    exec(compile(module, code.co_filename, "exec"), function.__globals__, namespace)
+    values = []
+    for name, cell in zip(freevars, cells):
+        if cell is None:
+            values.append(_owner_class(function))
+        else:
+            values.append(cell.cell_contents)
+    new = namespace["_control_sim_make"](*values, holder)
+    new.__defaults__ = function.__defaults__
+    new.__kwdefaults__ = function.__kwdefaults__
+    new.__wrapped_kernel__ = function
+    return new
+
+
+def _owner_class(function):
+    """The class whose body defines ``function`` (for ``super()``), or None."""
+    qualname = function.__qualname__.split(".")
+    module = inspect.getmodule(function)
+    obj = module
+    for part in qualname[:-1]:
+        if part == "<locals>":
+            return None
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj if isinstance(obj, type) else None

@@ -1,0 +1,277 @@
+"""The ARTIQ bridge: the host implementation behaves as ARTIQ's language does.
+
+Each check runs against the host implementation (``control.language``) and, where ARTIQ is
+installed, against ``artiq.language`` itself, so the two cannot drift apart unnoticed.
+"""
+import importlib
+
+import pytest
+
+from control import lang
+
+
+def _host():
+    from control.language import core, environment, scan, units
+    return {"core": core, "environment": environment, "scan": scan, "units": units}
+
+
+def _artiq():
+    pytest.importorskip("artiq")
+    return {name: importlib.import_module("artiq.language." + name)
+            for name in ("core", "environment", "scan", "units")}
+
+
+@pytest.fixture(params=["host", "artiq"])
+def impl(request):
+    return _host() if request.param == "host" else _artiq()
+
+
+class Recorder:
+    """A time manager that records calls, to see what the language sends it."""
+
+    def __init__(self):
+        self.calls = []
+        self.t = 0
+
+    def enter_sequential(self):
+        self.calls.append("seq")
+
+    def enter_parallel(self):
+        self.calls.append("par")
+
+    def exit(self):
+        self.calls.append("exit")
+
+    def take_time_mu(self, d):
+        self.calls.append(("mu", d))
+        self.t += d
+
+    def take_time(self, d):
+        self.calls.append(("s", d))
+
+    def get_time_mu(self):
+        return self.t
+
+    def set_time_mu(self, t):
+        self.calls.append(("at", t))
+        self.t = t
+
+
+def test_units_match_artiq_prefixes(impl):
+    u = impl["units"]
+    assert (u.ns, u.us, u.ms, u.s) == (1e-9, 1e-6, 1e-3, 1.0)
+    assert (u.Hz, u.kHz, u.MHz, u.GHz, u.mHz) == (1.0, 1e3, 1e6, 1e9, 1e-3)
+    assert (u.dB, u.V, u.mV, u.mA, u.A) == (1.0, 1.0, 1e-3, 1e-3, 1.0)
+    assert not hasattr(u, "ks")  # seconds take no k prefix in ARTIQ
+
+
+def _dummy_time_manager(core):
+    return (getattr(core, "_DummyTimeManager", None) or core._NoTimeManager)()
+
+
+def test_timeline_calls_reach_the_time_manager(impl):
+    core = impl["core"]
+    rec = Recorder()
+    saved = core._time_manager
+    core.set_time_manager(rec)
+    try:
+        core.delay_mu(5)
+        core.delay(2e-6)
+        core.at_mu(100)
+        with core.parallel:
+            core.delay_mu(1)
+        with core.sequential:
+            pass
+        assert core.now_mu() == 101
+    finally:
+        core.set_time_manager(saved)
+    assert rec.calls == [("mu", 5), ("s", 2e-6), ("at", 100), "par", ("mu", 1), "exit",
+                         "seq", "exit"]
+
+
+def test_no_time_manager_refuses(impl):
+    core = impl["core"]
+    saved = core._time_manager
+    core.set_time_manager(_dummy_time_manager(core))
+    try:
+        with pytest.raises(NotImplementedError):
+            core.delay_mu(1)
+        with pytest.raises(NotImplementedError):
+            core.now_mu()
+    finally:
+        core.set_time_manager(saved)
+
+
+def test_kernel_marker_calls_core_run(impl):
+    core = impl["core"]
+    seen = []
+
+    class FakeCore:
+        def run(self, function, args, kwargs):
+            seen.append((function.__name__, args[1:], kwargs))
+            return function.artiq_embedded.function(*args, **kwargs)
+
+    class Thing:
+        def __init__(self):
+            self.core = FakeCore()
+            self.other = FakeCore()
+
+        @core.kernel
+        def k(self, x, y=2):
+            return x + y
+
+        @core.kernel("other")
+        def k2(self):
+            return 7
+
+    t = Thing()
+    assert t.k(1, y=5) == 6
+    assert t.k2() == 7
+    assert seen == [("k", (1,), {"y": 5}), ("k2", (), {})]
+    info = Thing.k.artiq_embedded
+    assert info.core_name == "core" and not info.portable and not info.forbidden
+    assert Thing.k2.artiq_embedded.core_name == "other"
+
+
+def test_markers_are_recognized(impl):
+    core = impl["core"]
+
+    @core.portable
+    def p(x):
+        return 2 * x
+
+    @core.rpc(flags={"async"})
+    def r():
+        pass
+
+    @core.host_only
+    def h():
+        return 3
+
+    assert p(2) == 4 and h() == 3  # still callable on the host
+    assert p.artiq_embedded.portable
+    assert "async" in r.artiq_embedded.flags
+    assert h.artiq_embedded.forbidden
+
+
+def test_bridge_helpers_classify_functions():
+    class C:
+        @lang.kernel
+        def k(self):
+            pass
+
+        @lang.portable
+        def p(self):
+            pass
+
+        @lang.host_only
+        def h(self):
+            pass
+
+        def plain(self):
+            pass
+
+    assert lang.is_kernel(C.k) and not lang.is_kernel(C.p)
+    assert lang.is_portable(C.p) and lang.is_host_only(C.h)
+    assert lang.is_rpc(C.plain) and not lang.is_rpc(C.k)
+    assert lang.kernel_function(C.k).__name__ == "k"
+
+
+class _ArgMgr:
+    def __init__(self, values):
+        self.values = values
+
+    def get(self, key, processor, group, tooltip):
+        if key in self.values:
+            return processor.process(self.values[key])
+        return processor.default()
+
+
+def _build(impl, build, values=None):
+    env = impl["environment"]
+
+    class Exp(env.EnvExperiment):
+        def build(self):
+            build(self)
+
+        def run(self):
+            pass
+
+    return Exp((None, None, _ArgMgr(values or {}), {}))
+
+
+def test_number_value_types_and_scale(impl):
+    env = impl["environment"]
+    assert env.NumberValue(5, precision=0, step=1).process(3.7) == 3  # auto -> int
+    assert isinstance(env.NumberValue(5).process(3), float)  # precision 2 -> float
+    nv = env.NumberValue(1e-6, unit="us")
+    assert nv.scale == 1e-6 and nv.step == pytest.approx(1e-7)
+    with pytest.raises(KeyError):
+        env.NumberValue(1, unit="furlongs")
+    with pytest.raises(ValueError):
+        env.NumberValue(1, type="int", precision=2)
+    with pytest.raises(TypeError):
+        env.NumberValue(1, type="complex")
+    d = env.NumberValue(2, unit="ms", min=0, max=1).describe()
+    assert d["ty"] == "NumberValue" and d["min"] == 0 and d["max"] == 1
+    assert d["scale"] == 1e-3 and d["default"] == 2.0
+
+
+def test_processors_reject_bad_input_like_artiq(impl):
+    env = impl["environment"]
+    with pytest.raises(ValueError):
+        env.EnumerationValue(["a", "b"]).process("c")
+    with pytest.raises(ValueError):
+        env.EnumerationValue(["a", "b"], default="z")
+    with pytest.raises(ValueError):
+        env.BooleanValue().process(1)  # not a bool
+    with pytest.raises(env.DefaultMissing):
+        env.StringValue().default()
+    assert env.PYONValue().process("[1, 2]") == [1, 2]
+    assert env.StringValue("x").describe() == {"ty": "StringValue", "default": "x"}
+
+
+def test_setattr_argument_sets_invariant(impl):
+    env = impl["environment"]
+    exp = _build(impl, lambda self: (
+        self.setattr_argument("n", env.NumberValue(3, precision=0, step=1)),
+        self.setattr_argument("mode", env.EnumerationValue(["a", "b"], "a"))),
+        {"mode": "b"})
+    assert exp.n == 3 and exp.mode == "b"
+    assert {"n", "mode"} <= exp.kernel_invariants
+
+
+def test_get_argument_outside_build_refuses(impl):
+    env = impl["environment"]
+    exp = _build(impl, lambda self: None)
+    with pytest.raises(TypeError):
+        exp.get_argument("x", env.StringValue("a"))
+
+
+def test_scans(impl):
+    scan = impl["scan"]
+    assert list(scan.RangeScan(0, 1, 3)) == [0, 0.5, 1]
+    assert len(scan.RangeScan(0, 1, 0)) == 0
+    assert list(scan.RangeScan(0, 1, 1)) == [0]
+    shuffled = list(scan.RangeScan(0, 9, 10, randomize=True, seed=1))
+    assert sorted(shuffled) == list(range(10)) and shuffled != list(range(10))
+    assert list(scan.NoScan(2.5, 3)) == [2.5] * 3
+    assert list(scan.ExplicitScan([3, 1])) == [3, 1]
+    s = scan.Scannable(default=scan.RangeScan(0, 1e-6, 5), unit="us", global_max=1e-3)
+    assert s.scale == 1e-6 and isinstance(s.default(), scan.RangeScan)
+    processed = s.process({"ty": "RangeScan", "start": 1, "stop": 2, "npoints": 2,
+                           "ignored": 0})
+    assert list(processed) == [1, 2]
+    assert s.describe()["default"][0]["ty"] == "RangeScan"
+
+
+def test_center_scan_points(impl):
+    scan = impl["scan"]
+    assert list(scan.CenterScan(10.0, 4.0, 1.0)) == [10.0, 9.0, 11.0, 8.0, 12.0]
+
+
+def test_multi_scan_manager(impl):
+    scan = impl["scan"]
+    points = [(p.a, p.b) for p in scan.MultiScanManager(("a", scan.ExplicitScan([1, 2])),
+                                                         ("b", scan.NoScan(0, 2)))]
+    assert points == [(1, 0), (1, 0), (2, 0), (2, 0)]
