@@ -139,6 +139,11 @@ class Module(HasEnvironment):
         if self.system is not self and self.system.is_initialized:
             self.init_module()
 
+    def declare_invariants(self, *names):
+        """Add attributes to ``kernel_invariants`` (ARTIQ folds them into kernels)."""
+        for name in names:
+            _add_invariant(self, name)
+
     # ---- devices
 
     def get_device(self, key):

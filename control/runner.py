@@ -68,16 +68,30 @@ class Run:
         return self.dataset_mgr.local
 
 
+def _sibling_sim_config(path):
+    """``sim_config()`` of a ``sim.py`` beside a device database, if there is one: how a
+    trap system tells the simulator its ion model and default calibrations."""
+    sim_py = os.path.join(os.path.dirname(os.path.abspath(path)), "sim.py")
+    if not os.path.isfile(sim_py):
+        return {}
+    module = import_file(sim_py, prefix="control_sim_config_")
+    return module.sim_config() if hasattr(module, "sim_config") else {}
+
+
 def _device_db(device_db, sim, sim_options):
+    config = {}
     if isinstance(device_db, (str, os.PathLike)):
         source = str(device_db)
         ddb = load_device_db(device_db)
+        if sim:
+            config = _sibling_sim_config(device_db)
     else:
         source = "device database"
         ddb = check_device_db(device_db)
     if sim:
         from control import sim as sim_backend
-        ddb = sim_backend.enable(ddb, **(sim_options or {}))
+        config.update(sim_options or {})
+        ddb = sim_backend.enable(ddb, **config)
         source += " (simulated)"
     return ddb, source
 
@@ -89,6 +103,10 @@ def build_experiment(file, class_name=None, arguments=None, device_db="device_db
     module = import_file(file)
     cls = get_experiment_class(module, class_name, source=str(file))
     ddb, source = _device_db(device_db, sim, sim_options)
+    if sim:
+        # The simulated crate's default calibrations, under any the caller gives.
+        from control.sim import sim_datasets
+        dataset_db = dict(sim_datasets(ddb), **(dataset_db or {}))
     arguments = dict(arguments or {})
     expid = {"file": os.path.abspath(file), "class_name": cls.__name__,
              "arguments": arguments, "log_level": logging.WARNING}

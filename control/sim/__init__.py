@@ -15,7 +15,7 @@ from control.sim.simulation import SIM_DEVICE, Simulation
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["enable", "current", "DRIVER_MAP", "SIM_DEVICE", "Simulation"]
+__all__ = ["enable", "current", "resolve", "sim_datasets", "DRIVER_MAP", "SIM_DEVICE", "Simulation"]
 
 _DEV = "control.sim.devices."
 
@@ -47,13 +47,27 @@ def _rewrite_controller(name, desc):
     return desc
 
 
+def resolve(device_db, name):
+    """The device-database entry name behind an alias chain."""
+    seen = []
+    while isinstance(device_db.get(name), str):
+        if name in seen:
+            raise ValueError("alias loop: " + " -> ".join(seen + [name]))
+        seen.append(name)
+        name = device_db[name]
+    if name not in device_db:
+        raise KeyError("device {!r} is not in the device database".format(name))
+    return name
+
+
 def enable(device_db, *, seed=None, vcd=None, slack=None, model=None, history_limit=None,
-           ref_period=None):
+           ref_period=None, datasets=None):
     """A simulated copy of ``device_db`` (the original is not changed).
 
     Keyword arguments fill the ``control_sim`` config entry; a ``control_sim`` entry
     already in the database (a system's sim config) provides the defaults and these
-    override it where given.
+    override it where given. ``datasets`` are the calibrations a simulated run reads when
+    no dataset database gives them (``control run --sim`` uses them).
     """
     ddb = copy.deepcopy(device_db)
     config = {}
@@ -61,7 +75,7 @@ def enable(device_db, *, seed=None, vcd=None, slack=None, model=None, history_li
     if isinstance(existing, dict):
         config.update(existing.get("arguments", {}))
     for key, value in (("seed", seed), ("vcd", vcd), ("slack", slack), ("model", model),
-                       ("history_limit", history_limit)):
+                       ("history_limit", history_limit), ("datasets", datasets)):
         if value is not None:
             config[key] = value
     for name, desc in list(ddb.items()):
@@ -92,9 +106,12 @@ def enable(device_db, *, seed=None, vcd=None, slack=None, model=None, history_li
             if "sim_local" in desc:
                 # Run the instrument's driver in-process, in simulation, no sipyco needed.
                 local = dict(desc["sim_local"])
-                ddb[name] = {"type": "local", "module": local["module"],
-                             "class": local["class"],
-                             "arguments": dict(local.get("arguments", {}))}
+                ddb[name] = {"type": "local", "module": _DEV + "local_controller",
+                             "class": "LocalController",
+                             "arguments": {"module": local["module"],
+                                           "cls": local["class"],
+                                           "arguments": dict(local.get("arguments", {})),
+                                           "_key": name}}
             else:
                 ddb[name] = _rewrite_controller(name, desc)
     if ref_period is not None:
@@ -107,3 +124,11 @@ def enable(device_db, *, seed=None, vcd=None, slack=None, model=None, history_li
 def current(device_mgr):
     """The :class:`Simulation` of a device manager built over a simulated database."""
     return device_mgr.get(SIM_DEVICE)
+
+
+def sim_datasets(device_db):
+    """The default datasets (calibrations) a simulated device database carries."""
+    entry = device_db.get(SIM_DEVICE)
+    if not isinstance(entry, dict):
+        return {}
+    return dict(entry.get("arguments", {}).get("datasets") or {})

@@ -14,14 +14,17 @@ beam without DDS (a repumper on a TTL) is on while all its ``switch`` TTLs are:
 
 * ``rotation`` — a single-qubit drive of ``qubits``. Rabi frequency
   ``rabi_hz * amplitude * 10**(-attenuation/20)``; axis from the DDS phase (turns);
-  detuning = DDS frequency − ``resonance_hz`` (+ the error ``detuning_hz``). The DDS phase is
+  detuning = DDS frequency − ``resonance_hz`` (+ the error ``detuning_hz``); ``resonance_hz``
+  is one value or one per qubit (ions split by a field gradient, addressed by frequency). The DDS phase is
   continuous (AD9910/AD9912 default), so a detuned drive's phase advances with lab time and
   Ramsey fringes oscillate at the detuning.
 * ``ms`` — a bichromatic Mølmer–Sørensen drive of a qubit pair from two DDS channels
   (``dds: [red, blue]``): while both tones are on, ``exp(-i θ/2 · S_φ ⊗ S_φ)`` with
   ``θ = ms_rate * (a_red a_blue) * duration`` (rad/s at full amplitude) and ``φ`` the mean of
-  the two tones' phases. The motional mode is not simulated: a gate of the calibrated
-  duration is ideal up to the configured errors.
+  the two tones' phases. With ``carrier_hz``, ``sideband_hz`` and ``detuning_hz`` the tones
+  must sit at carrier ∓ (sideband + detuning): off-centre tones entangle nothing, another
+  detuning scales θ. The motional mode is not simulated otherwise: a gate of the calibrated
+  duration and tones is ideal up to the configured errors.
 * ``pump`` — optical pumping (with repumpers): while on for at least ``min_time``, resets its
   qubits to |0> (to |1> with probability ``prep_error``).
 * ``detection`` — the detection light: ions scatter photons only while it is on.
@@ -84,7 +87,17 @@ class _Beam:
         sw = cfg.get("switch", [])
         self.switches = [sw] if isinstance(sw, str) else list(sw)
         self.qubits = list(cfg.get("qubits", []))
-        self.resonance_hz = float(cfg.get("resonance_hz", 0.0))
+        res = cfg.get("resonance_hz", 0.0)
+        # One resonance for all addressed qubits, or one each (ions split by a gradient).
+        self.resonance_hz = [float(r) for r in res] if isinstance(res, (list, tuple)) \
+            else [float(res)] * len(self.qubits)
+        if len(self.resonance_hz) != len(self.qubits):
+            raise ModelConfigError("beam {!r}: {} resonances for {} qubits".format(
+                name, len(self.resonance_hz), len(self.qubits)))
+        self.carrier_hz = cfg.get("carrier_hz")
+        self.sideband_hz = float(cfg.get("sideband_hz", 0.0))
+        self.detuning_hz = float(cfg.get("detuning_hz", 0.0))
+        self.tolerance_hz = float(cfg.get("tolerance_hz", 1e3))
         self.rabi_hz = float(cfg.get("rabi_hz", 0.0))
         self.ms_rate = float(cfg.get("ms_rate", 0.0))
         self.min_time = float(cfg.get("min_time", 0.0))
@@ -292,18 +305,20 @@ class IonModel:
         over = 1.0 + self.errors.get("over_rotation", 0.0)
         if beam.kind == "rotation":
             omega = 2 * math.pi * beam.rabi_hz * beam.amplitude(0) * over
-            delta = 2 * math.pi * (beam.freq[0] - beam.resonance_hz
-                                   + self.errors.get("detuning_hz", 0.0))
             phi = 2 * math.pi * beam.phase[0]
-            # Drive phase in the qubit frame: φ + δ t (continuous DDS phase); move to the
-            # drive's frame for the pulse and back: U = Rz(δ t1) exp(-i H_d T) Rz(-δ t0).
-            u = _rz(delta * t1_s) @ _drive(omega, delta, phi, duration) @ _rz(-delta * t0_s)
-            for q in beam.qubits:
+            for q, resonance in zip(beam.qubits, beam.resonance_hz):
+                delta = 2 * math.pi * (beam.freq[0] - resonance
+                                       + self.errors.get("detuning_hz", 0.0))
+                # Drive phase in the qubit frame: φ + δ t (continuous DDS phase); move to
+                # the drive's frame for the pulse and back: Rz(δ t1) exp(-i H T) Rz(-δ t0).
+                u = _rz(delta * t1_s) @ _drive(omega, delta, phi, duration) \
+                    @ _rz(-delta * t0_s)
                 self._apply_1q(u, q)
             self._depolarize(beam.qubits, self.errors.get("depolarizing", 0.0))
             self.pulses_applied += 1
         elif beam.kind == "ms":
             theta = beam.ms_rate * beam.amplitude(0) * beam.amplitude(1) * duration * over
+            theta *= self._ms_tuning(beam)
             phi = math.pi * (beam.phase[0] + beam.phase[1])  # mean phase, in radians
             s = math.cos(phi) * _X + math.sin(phi) * _Y
             ops = [_I] * self.n
@@ -322,6 +337,25 @@ class IonModel:
                 for q in beam.qubits:
                     self._reset(q, self.errors.get("prep_error", 0.0))
         self.t_state = max(self.t_state, t1)
+
+    @staticmethod
+    def _ms_tuning(beam):
+        """How much of the calibrated interaction the tones' frequencies give.
+
+        With ``carrier_hz`` configured: tones not centred on the carrier (beyond
+        ``tolerance_hz``) drive no MS interaction; a detuning δ' from the sideband other
+        than the calibrated δ scales the angle by δ/δ' (θ ∝ η²Ω²T/δ). The residual
+        spin-motion entanglement of a mistuned gate is not modelled.
+        """
+        if beam.carrier_hz is None:
+            return 1.0
+        red, blue = beam.freq
+        if abs((red + blue) / 2 - beam.carrier_hz) > beam.tolerance_hz:
+            return 0.0
+        actual = (blue - red) / 2 - beam.sideband_hz
+        if abs(actual) < 1.0 or beam.detuning_hz == 0:
+            return 0.0
+        return beam.detuning_hz / actual
 
     def _reset(self, q, prep_error):
         """Trace out qubit q and replace it with |0> (|1> with probability prep_error)."""

@@ -1,0 +1,43 @@
+"""ARTIQ controller of the SCPI DC power supply (``PowerSupply``), target ``power_supply``.
+
+For the atomic oven: ``aqctl_power_supply -p 3271 --resource TCPIP0::10.0.0.6::inst0::INSTR
+--max-current 3.0 --max-current-step 0.1 --max-voltage 2.5`` or
+``aqctl_power_supply --simulation``.
+"""
+from . import _controller
+from .power_supply import PowerSupply
+
+DEFAULT_PORT = 3271
+TARGET = "power_supply"
+
+
+def main(argv=None):
+    prog = "aqctl_power_supply"
+    common_args, simple_server_loop = _controller.import_sipyco(prog)
+    parser = _controller.make_parser(
+        prog, "ARTIQ controller of an SCPI DC power supply (atomic oven)",
+        DEFAULT_PORT, common_args)
+    group = parser.add_argument_group("safety limits")
+    group.add_argument("--max-voltage", type=float, default=5.0,
+                       help="highest voltage allowed, V (default: %(default)s)")
+    group.add_argument("--max-current", type=float, default=2.0,
+                       help="highest current allowed, A (default: %(default)s)")
+    group.add_argument("--max-current-step", type=_controller.optional_float, default=0.2,
+                       help="largest current change per setting, A, or 'none' "
+                            "(default: %(default)s)")
+    args = parser.parse_args(argv)
+    _controller.check_instrument_args(parser, args)
+    common_args.init_logger_from_args(args)
+
+    driver = PowerSupply(args.resource, max_voltage=args.max_voltage,
+                         max_current=args.max_current, max_current_step=args.max_current_step,
+                         **_controller.visa_kwargs(args))
+    try:
+        simple_server_loop({TARGET: driver}, common_args.bind_address_from_args(args),
+                           args.port, description="DC power supply at " + driver.resource)
+    finally:
+        driver.close()
+
+
+if __name__ == "__main__":
+    main()
