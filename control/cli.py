@@ -23,7 +23,7 @@ from control.runner import ExperimentFileError, link_experiment, run_experiment
 __all__ = ["main"]
 
 INPUT_ERRORS = (ArgumentError, DeviceDBError, DeviceError, ExperimentFileError,
-                ModuleError, DatasetError, FileNotFoundError)
+                ModuleError, DatasetError, FileNotFoundError, ValueError)
 
 
 def _split_class_and_arguments(rest):
@@ -122,13 +122,22 @@ def build_parser():
     _common(link)
     link.add_argument("--json", action="store_true", help="print the report as JSON")
     link.set_defaults(func=_cmd_link)
-    for register in _EXTRA_COMMANDS:
+    for register in _plugin_commands():
         register(sub)
     return parser
 
 
-# Other commands (rb, circuit, ...) register themselves here.
-_EXTRA_COMMANDS = []
+def _plugin_commands():
+    """Commands that other layers add (``rb``, ...), declared as entry points in the
+    ``control.commands`` group: control imports none of them itself."""
+    from importlib.metadata import entry_points
+    found = []
+    for ep in sorted(entry_points(group="control.commands"), key=lambda e: e.name):
+        try:
+            found.append(ep.load())
+        except Exception as exc:  # a broken plugin must not take the others down
+            logging.getLogger(__name__).warning("command %s unavailable: %s", ep.name, exc)
+    return found
 
 
 def main(argv=None):
@@ -138,9 +147,6 @@ def main(argv=None):
                         format="%(levelname)s:%(name)s:%(message)s")
     try:
         return args.func(args)
-    except INPUT_ERRORS as exc:
-        print("error: {}".format(exc), file=sys.stderr)
-        return 2
     except KeyboardInterrupt as exc:
         run = getattr(exc, "control_run", None)
         print("interrupted{}".format("; partial results: " + run.path if run and run.path
@@ -148,7 +154,11 @@ def main(argv=None):
         return 130
     except Exception as exc:
         run = getattr(exc, "control_run", None)
-        if run is None:
+        if run is None or (isinstance(exc, INPUT_ERRORS) and run.run_time is None):
+            if isinstance(exc, INPUT_ERRORS):
+                # Bad input (a device, an argument, a calibration): one clear line.
+                print("error: {}".format(exc), file=sys.stderr)
+                return 2
             raise
         logging.getLogger("control").error("experiment failed", exc_info=exc)
         print("error: {}: {}\npartial results: {}".format(type(exc).__name__, exc, run.path),

@@ -20,7 +20,7 @@ from control import pyon
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["results_path", "write_results", "next_rid", "project_version"]
+__all__ = ["results_path", "write_results", "next_rid", "project_version", "figure_path"]
 
 
 def project_version():
@@ -115,3 +115,13 @@ def read_datasets(path):
                 value = value.decode()
             out[key] = value if not isinstance(value, np.ndarray) or value.ndim else value.item()
     return out
+
+
+def figure_path(scheduler, name):
+    """Where an experiment saves figure ``name`` (e.g. ``"rabi.png"``): beside its
+    results file, as ``<rid>-<name>``. Under ``control run`` that folder comes from the
+    scheduler; under ARTIQ's master the worker already runs in it."""
+    folder = getattr(scheduler, "results_folder", None) or os.getcwd()
+    os.makedirs(folder, exist_ok=True)
+    rid = getattr(scheduler, "rid", 0)
+    return os.path.join(folder, "{:09}-{}".format(rid, name))

@@ -98,7 +98,7 @@ def _device_db(device_db, sim, sim_options):
 
 def build_experiment(file, class_name=None, arguments=None, device_db="device_db.py",
                      *, sim=False, sim_options=None, dataset_db=None, rid=0,
-                     on_broadcast=None):
+                     on_broadcast=None, results_dir=None):
     """Import ``file`` and build its experiment; returns a :class:`Run` (not yet run)."""
     module = import_file(file)
     cls = get_experiment_class(module, class_name, source=str(file))
@@ -110,12 +110,16 @@ def build_experiment(file, class_name=None, arguments=None, device_db="device_db
     arguments = dict(arguments or {})
     expid = {"file": os.path.abspath(file), "class_name": cls.__name__,
              "arguments": arguments, "log_level": logging.WARNING}
+    start_time = time.time()
     scheduler = Scheduler(rid, expid)
+    if results_dir is not None:
+        # Where figures go, beside the HDF5 file (ARTIQ's worker runs in that folder).
+        scheduler.results_folder = os.path.dirname(
+            results_path(results_dir, rid, cls.__name__, start_time))
     ccb = CCB()
     device_mgr = DeviceManager(ddb, {"scheduler": scheduler, "ccb": ccb}, source)
     dataset_mgr = DatasetManager(dataset_db, on_broadcast)
     argument_mgr = ArgumentManager(arguments, cls.__name__)
-    start_time = time.time()
     try:
         experiment = cls((device_mgr, dataset_mgr, argument_mgr, {}))
         argument_mgr.check_unprocessed_arguments()
@@ -141,7 +145,8 @@ def run_experiment(file, class_name=None, arguments=None, device_db="device_db.p
     rid = next_rid(results_dir) if write else 0
     run = build_experiment(file, class_name, arguments, device_db, sim=sim,
                            sim_options=sim_options, dataset_db=dataset_db, rid=rid,
-                           on_broadcast=on_broadcast)
+                           on_broadcast=on_broadcast,
+                           results_dir=results_dir if write else None)
     try:
         run.experiment.prepare()
         run.run_time = time.time()

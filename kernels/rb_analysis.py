@@ -194,7 +194,8 @@ def _check_decay(values, cov, ms, means, counts, y, inv, n_free):
     if not np.all(np.isfinite(errs)):
         raise RBFitError("the RB fit is degenerate (infinite covariance): A={:.3g}, "
                          "p={:.3g}; the data do not determine p".format(A, p))
-    if p >= _P_CEILING:
+    b_fixed = n_free == 2
+    if p >= _P_CEILING and not b_fixed:
         raise RBFitError("no decay resolved (p ran to 1, A={:.3g}): use longer sequences "
                          "or fix B".format(A))
     if p <= _P_FLOOR:
@@ -204,6 +205,10 @@ def _check_decay(values, cov, ms, means, counts, y, inv, n_free):
         raise RBFitError("the decay is not resolved: A = {:.3g} +- {:.2g}, p = {:.3g} +- "
                          "{:.2g}; use longer sequences, or fix B (e.g. 1/d)".format(
                              A, errs[0], p, errs[1]))
+    if b_fixed:
+        # With the asymptote fixed, "no decay" is an answer (p at 1 within its error),
+        # not a failure: A and p are determined by the start of the curve.
+        return
     # Decays fitted to flat or random data: ask whether the means differ from one
     # constant by more than the noise allows. The noise is the scatter between sequences
     # of one length where there are several, else the residual of the decay fit.

@@ -11,7 +11,8 @@ and implements the *required* operations as kernels:
 * ``native_gates()`` (host only) — the trap's :class:`~control.hal.NativeGateSet`;
 * ``num_qubits`` — an attribute in ``kernel_invariants``.
 
-*Optional* operations (``prep_0``, ``m_z``, ``rxx``, ``cz``) are those a trap may lack;
+*Optional* operations (``prep_0``, ``m_z``, ``rxx``, ``cz``, ``get_counts(qubit) ->
+TInt32``, the raw photon count of the last measurement) are those a trap may lack;
 portable code that needs one says so at build time with :meth:`require`, so a missing
 operation is an error before anything runs, not in the middle of a kernel.
 
@@ -35,9 +36,9 @@ class OperationInterface:
     """The contract of a trap's native operations; see the module docstring."""
 
     REQUIRED = ("prep_0_all", "m_z_all", "get_measurement", "rphi", "rz")
-    OPTIONAL = ("prep_0", "m_z", "rxx", "cz")
-    DERIVED = ("rx", "ry", "x", "y", "z", "sqrt_x", "sqrt_x_dag", "sqrt_y", "sqrt_y_dag",
-               "sqrt_z", "sqrt_z_dag", "h", "store_measurements")
+    OPTIONAL = ("prep_0", "m_z", "rxx", "cz", "get_counts")
+    DERIVED = ("initialize", "rx", "ry", "x", "y", "z", "sqrt_x", "sqrt_x_dag", "sqrt_y",
+               "sqrt_y_dag", "sqrt_z", "sqrt_z_dag", "h", "store_measurements")
 
     kernel_invariants = {"num_qubits"}
     num_qubits = 0
@@ -63,6 +64,14 @@ class OperationInterface:
             raise HALError("{} needs {} but {} ({}) does not provide {}".format(
                 user, ", ".join(operations), getattr(self, "module_key", type(self).__name__),
                 type(self).__name__, ", ".join(missing)))
+
+    # ---- set-up
+
+    @kernel
+    def initialize(self):
+        """Put the trap's devices in their idle state; portable kernels call it once,
+        after ``core.break_realtime()``, before their first shot. Nothing by default."""
+        pass
 
     # ---- derived single-qubit operations (override with native ones where they exist)
 

@@ -165,6 +165,12 @@ class IonModel:
             self.detectors[device] = dict(cfg)
         self.rho = np.zeros((self.dim, self.dim), dtype=complex)
         self.rho[0, 0] = 1.0
+        # Full-space operators, built once: |i><j| on one qubit (to embed 2x2 unitaries
+        # with four multiply-adds instead of Kronecker products) and Paulis per qubit.
+        self._embed = [[self._full({q: np.outer(np.eye(2)[i], np.eye(2)[j])})
+                        for i in (0, 1) for j in (0, 1)] for q in range(self.n)]
+        self._paulis = [[self._full({q: p}) for p in (_X, _Y, _Z)] for q in range(self.n)]
+        self._pair_paulis = {}
         self.t_state = 0  # time (mu) the state has been evolved to (for dephasing)
         self._routes = {}  # (device, signal) -> list of (beam, field, index)
         for beam in self.beams.values():
@@ -257,11 +263,17 @@ class IonModel:
         differ = ((idx[:, None] ^ idx[None, :]) & bit) != 0
         self.rho[differ] *= factor
 
+    def _full(self, factors):
+        """The full-space operator with ``factors[q]`` on qubit q (identity elsewhere);
+        qubit 0 is the least significant (last) Kronecker factor."""
+        full = np.eye(1, dtype=complex)
+        for k in range(self.n - 1, -1, -1):
+            full = np.kron(full, factors.get(k, _I))
+        return full
+
     def _apply_1q(self, u, q):
-        ops = [u if k == q else _I for k in range(self.n)]
-        full = ops[self.n - 1]
-        for k in range(self.n - 2, -1, -1):
-            full = np.kron(full, ops[k])
+        e = self._embed[q]
+        full = u[0, 0] * e[0] + u[0, 1] * e[1] + u[1, 0] * e[2] + u[1, 1] * e[3]
         self.rho = full @ self.rho @ full.conj().T
 
     def _apply_full(self, u):
@@ -272,29 +284,24 @@ class IonModel:
             return
         for q in qubits:
             # ρ -> (1-p) ρ + p I/2 ⊗ Tr_q ρ, written with Paulis: (1-3p/4)ρ + p/4 Σ σρσ
-            acc = (1 - 0.75 * p) * self.rho
-            for pauli in (_X, _Y, _Z):
-                ops = [pauli if k == q else _I for k in range(self.n)]
-                full = ops[self.n - 1]
-                for k in range(self.n - 2, -1, -1):
-                    full = np.kron(full, ops[k])
-                acc = acc + 0.25 * p * (full @ self.rho @ full.conj().T)
+            rho = self.rho
+            acc = (1 - 0.75 * p) * rho
+            for full in self._paulis[q]:
+                acc += 0.25 * p * (full @ rho @ full)
             self.rho = acc
 
     def _depolarize_pair(self, pair, p):
         if p <= 0:
             return
         # Two-qubit depolarizing: (1-p) ρ + p/16 Σ_{P in Paulis^2} P ρ P (the 16 include I).
-        acc = (1 - p) * self.rho
-        paulis = (_I, _X, _Y, _Z)
-        for a in paulis:
-            for b in paulis:
-                ops = [_I] * self.n
-                ops[pair[0]], ops[pair[1]] = a, b
-                full = ops[self.n - 1]
-                for k in range(self.n - 2, -1, -1):
-                    full = np.kron(full, ops[k])
-                acc = acc + (p / 16) * (full @ self.rho @ full.conj().T)
+        key = tuple(pair)
+        if key not in self._pair_paulis:
+            self._pair_paulis[key] = [self._full({pair[0]: a, pair[1]: b})
+                                      for a in (_I, _X, _Y, _Z) for b in (_I, _X, _Y, _Z)]
+        rho = self.rho
+        acc = (1 - p) * rho
+        for full in self._pair_paulis[key]:
+            acc += (p / 16) * (full @ rho @ full)
         self.rho = acc
 
     def _apply_segment(self, beam, t0, t1):
@@ -321,13 +328,8 @@ class IonModel:
             theta *= self._ms_tuning(beam)
             phi = math.pi * (beam.phase[0] + beam.phase[1])  # mean phase, in radians
             s = math.cos(phi) * _X + math.sin(phi) * _Y
-            ops = [_I] * self.n
             q0, q1 = beam.qubits
-            ops[q0] = s
-            ops[q1] = s
-            ss = ops[self.n - 1]
-            for k in range(self.n - 2, -1, -1):
-                ss = np.kron(ss, ops[k])
+            ss = self._full({q0: s, q1: s})
             u = math.cos(theta / 2) * np.eye(self.dim) - 1j * math.sin(theta / 2) * ss
             self._apply_full(u)
             self._depolarize_pair(beam.qubits, self.errors.get("depolarizing_2q", 0.0))

@@ -33,6 +33,7 @@ class Simulation:
         if model is not None:
             from control.sim.ion_model import IonModel
             self.model = IonModel.from_config(model, self)
+        self.dma_capture = None  # a list while CoreDMA records
         self.kernel_depth = 0
         self.kernels_run = 0
         self.underflows = 0
@@ -67,6 +68,9 @@ class Simulation:
         """Submit an output event at the cursor: slack check, CPU cost, record."""
         tl = self.timeline
         now = tl.now
+        if self.dma_capture is not None:
+            self.dma_capture.append((now, sig, value))
+            return
         if now < tl.cpu + tl.latency_mu and tl.slack.enabled:
             self.underflows += 1
             raise RTIOUnderflow(

@@ -1,0 +1,56 @@
+"""The installed trap systems, by name.
+
+Experiments take the system as an argument (``EnumerationValue(names())``) and build it
+with :func:`build`; nothing else in experiments or kernels names a trap.
+"""
+import importlib
+import os
+
+__all__ = ["SYSTEMS", "names", "system_class", "build", "device_db_path", "sim_config"]
+
+#: name -> package holding the system class ``System``, device_db.py and sim.py
+SYSTEMS = {
+    "yb171": "drivers.systems.yb171",
+    "ca40": "drivers.systems.ca40",
+}
+
+
+def names():
+    return sorted(SYSTEMS)
+
+
+def _package(name):
+    try:
+        return importlib.import_module(SYSTEMS[name])
+    except KeyError:
+        raise KeyError("no trap system {!r}; installed: {}".format(
+            name, ", ".join(names()))) from None
+
+
+def system_class(name):
+    return _package(name).System
+
+
+def build(parent, name):
+    """Build system ``name`` as a child of ``parent`` (an experiment's ``build``)."""
+    return system_class(name)(parent)
+
+
+def device_db_path(name):
+    """The system's hardware device database."""
+    return os.path.join(os.path.dirname(_package(name).__file__), "device_db.py")
+
+
+def sim_config(name, **overrides):
+    """Keyword arguments of ``control.sim.enable`` for the system's simulated twin."""
+    return importlib.import_module(SYSTEMS[name] + ".sim").sim_config(**overrides)
+
+
+def setattr_system(env, default=None, group="System"):
+    """The ``system`` argument (a choice of the installed traps) and the built system, as
+    ``env.system`` (the name) and ``env.trap`` (the ``System``)."""
+    from control.lang import EnumerationValue
+    env.setattr_argument("system", EnumerationValue(names(), default or names()[-1]),
+                         group=group)
+    env.trap = build(env, env.system)
+    return env.trap

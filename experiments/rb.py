@@ -1,0 +1,84 @@
+"""Randomized benchmarking on either trap, 1 or 2 qubits, standard or interleaved.
+
+The same script runs on every installed system: the trap is one argument, and the
+sequences are compiled to that trap's native gates from the description it publishes.
+Live datasets: ``rb.progress`` (sequences done) and ``rb.survival`` (per sequence).
+"""
+import numpy as np
+
+from control.hal import OperationInterface
+from control.lang import (BooleanValue, EnvExperiment, NumberValue, PYONValue,
+                          StringValue)
+from control.results import figure_path
+from drivers import systems
+from kernels.rb import RandomizedBenchmarking
+from kernels.rb_analysis import plot_rb
+
+
+class RB(EnvExperiment):
+    """Randomized benchmarking"""
+
+    def build(self):
+        systems.setattr_system(self)
+        self.setattr_argument("n_qubits", NumberValue(1, precision=0, step=1, min=1, max=2),
+                              group="RB")
+        self.setattr_argument("lengths", PYONValue([1, 20, 50, 100, 200]), group="RB")
+        self.setattr_argument("samples", NumberValue(10, precision=0, step=1, min=1,
+                                                     max=10000), group="RB")
+        self.setattr_argument("shots", NumberValue(50, precision=0, step=1, min=1,
+                                                   max=100000), group="RB")
+        self.setattr_argument("interleave", StringValue(""), group="RB",
+                              tooltip="a gate to interleave (x, h, sx, cz, ms, ...) or "
+                                      "empty for standard RB")
+        self.setattr_argument("final_pauli", BooleanValue(False), group="RB")
+        self.setattr_argument("seed", NumberValue(0, precision=0, step=1, min=0,
+                                                  max=2 ** 31 - 1), group="RB")
+        self.setattr_device("scheduler")
+        self.setattr_device("ccb")
+        self.ops = self.trap.find(OperationInterface)
+        self.rb = RandomizedBenchmarking(
+            self, ops=self.ops, n_qubits=self.n_qubits, lengths=self.lengths,
+            samples=self.samples, shots=self.shots, seed=self.seed,
+            interleave=self.interleave or None, final_pauli=self.final_pauli)
+
+    def prepare(self):
+        super().prepare()
+        program = self.rb.prepare_program()
+        self.set_dataset("rb.lengths", program.lengths)
+        self.set_dataset("rb.group", program.group)
+        self.set_dataset("rb.opcodes_per_sequence", np.diff(program.starts))
+        self.set_dataset("rb.survival", np.full(program.n_sequences, np.nan),
+                         broadcast=True)
+        self.set_dataset("rb.progress", 0, broadcast=True)
+        self.ccb.issue("create_applet", "RB decay",
+                       "${artiq_applet}plot_xy rb.survival --x rb.lengths")
+
+    def run(self):
+        def on_sequence(index, survived):
+            self.mutate_dataset("rb.survival", index, survived / self.shots)
+            self.set_dataset("rb.progress", index + 1, broadcast=True)
+
+        self.rb.run(on_sequence)
+        self.set_dataset("rb.survival", self.rb.survival(), broadcast=True)
+
+    def analyze(self):
+        results = self.rb.analyze()
+        ref = results["reference"]
+        for key, value in ref.as_dict().items():
+            self.set_dataset("rb.fit." + key, value)
+        fits = [ref]
+        lines = [ref.table()]
+        if "interleaved" in results:
+            for key, value in results["interleaved"].as_dict().items():
+                self.set_dataset("rb.interleaved." + key, value)
+            gate = results["gate"]
+            for key in ("r_c", "r_c_err", "lower", "upper"):
+                self.set_dataset("rb.gate." + key, getattr(gate, key))
+            fits.append(results["interleaved"])
+            lines += [results["interleaved"].table(), gate.table()]
+        self.results = results
+        path = figure_path(self.scheduler, "rb.png")
+        plot_rb(fits, None, path, title="{}-qubit RB on {}".format(self.n_qubits,
+                                                                    self.system))
+        self.set_dataset("rb.plot", path)
+        print("\n".join(lines))

@@ -1,0 +1,73 @@
+"""Rabi flopping: P(1) against pulse length on one qubit, fitted for the Rabi frequency.
+
+The HAL speaks in rotation angles, so the scan asks for angles θ = π t / t_π, where t_π is
+the π time the trap publishes (``native_gates()``); the pulse then lasts t. The fit of
+P(t) = B + A (1 − cos 2π f t) / 2 gives the Rabi frequency f the ions actually see, which
+differs from 1 / (2 t_π) when the π time is miscalibrated.
+"""
+import math
+
+import numpy as np
+
+from control.lang import TInt32, kernel
+
+from kernels.fitting import binomial_sigma, fit_curve, save_plot
+from kernels.shots import ShotScan
+
+__all__ = ["RabiFlop", "fit_rabi"]
+
+
+class RabiFlop(ShotScan):
+    def build(self, ops, qubit=0, shots=100, dataset="rabi.p1"):
+        super().build(ops, shots, dataset)
+        if not 0 <= qubit < ops.num_qubits:
+            raise ValueError("qubit {} does not exist: the trap has {}".format(
+                qubit, ops.num_qubits))
+        self.qubit = qubit
+        self.kernel_invariants = self.kernel_invariants | {"qubit", "angles"}
+
+    def set_durations(self, durations):
+        """Pulse lengths to scan, in seconds (host; after the trap is initialized)."""
+        durations = np.asarray(list(durations), dtype=float)
+        if np.any(durations < 0):
+            raise ValueError("pulse durations cannot be negative: {}".format(
+                durations[durations < 0]))
+        t_pi = self.ops.native_gates().duration("rphi", math.pi)
+        self.durations = durations
+        self.angles = math.pi * durations / t_pi
+        self.set_points(len(durations))
+
+    @kernel
+    def sequence(self, point: TInt32):
+        self.ops.rphi(self.angles[point], 0.0, self.qubit)
+
+
+def _rabi(t, f, a, b):
+    return b + a * (1 - np.cos(2 * np.pi * f * t)) / 2
+
+
+def fit_rabi(durations, p1, shots, f_guess):
+    """Fit P(1) against duration; returns a ``Fit`` with ``f`` (Hz), ``a``, ``b``."""
+    sigma = binomial_sigma(p1, shots)
+    best = None
+    for guess in (f_guess, 0.8 * f_guess, 1.25 * f_guess):
+        try:
+            fit = fit_curve(_rabi, durations, p1, [guess, 1.0, 0.0], ("f", "a", "b"),
+                            bounds=([0, 0, -0.2], [np.inf, 1.2, 1.0]), sigma=sigma)
+        except Exception:
+            continue
+        chi2 = float(np.sum(((fit(durations) - p1) / sigma) ** 2))
+        if best is None or chi2 < best[0]:
+            best = (chi2, fit)
+    if best is None:
+        from kernels.fitting import FitError
+        raise FitError("the Rabi fit did not converge for any starting frequency")
+    return best[1]
+
+
+def plot_rabi(path, durations, p1, fit, qubit, shots):
+    return save_plot(path, np.asarray(durations) * 1e6, [p1], [lambda x: fit(x * 1e-6)],
+                     xlabel="pulse length (µs)", ylabel="P(1)",
+                     title="Rabi flopping, qubit {}: f = {:.2f} ± {:.2f} kHz".format(
+                         qubit, fit["f"] / 1e3, fit.error("f") / 1e3),
+                     yerr=[binomial_sigma(p1, shots)])

@@ -1,0 +1,105 @@
+"""The portable randomized-benchmarking kernel: play opcode sequences, count survivals.
+
+One kernel call plays one chunk: ``n_seq`` sequences, ``shots`` shots each (prepare, play
+the sequence's native gates, measure), and counts per sequence the shots whose bits match
+the sequence's expected outcome. Everything the gate loop reads is a kernel invariant
+(opcodes, sequence starts, angle tables, expected outcomes), decoding a gate is three
+shifts and masks, and the host hears once per sequence, asynchronously: no RPC and no
+allocation per gate.
+
+``RBKernel1`` plays single-qubit gates only; ``RBKernel2`` adds ``rxx``, so a one-qubit run
+compiles on a trap whatever two-qubit gate it has.
+"""
+import numpy as np
+
+from control.lang import HasEnvironment, TInt32, kernel, rpc
+
+from kernels.opcodes import RPHI, RZ
+
+__all__ = ["RBKernel1", "RBKernel2"]
+
+
+class _RBKernel(HasEnvironment):
+    def build(self, ops, qubits, shots):
+        if shots < 1:
+            raise ValueError("shots must be at least 1, not {}".format(shots))
+        for q in qubits:
+            if not 0 <= q < ops.num_qubits:
+                raise ValueError("qubit {} does not exist: the trap has {}".format(
+                    q, ops.num_qubits))
+        self.ops = ops
+        self.core = ops.core
+        self.qubits = list(qubits)
+        self.n_qubits = len(self.qubits)
+        self.shots = shots
+        self.on_sequence = None
+        self.kernel_invariants = {"ops", "core", "qubits", "n_qubits", "shots", "n_seq",
+                                  "opcodes", "starts", "thetas", "phis", "expected"}
+        self.n_seq = 0
+
+    def load(self, opcodes, starts, thetas, phis, expected):
+        """One chunk (host): flat opcodes, ``starts`` (n_seq + 1 offsets), the angle
+        tables and each sequence's expected bits (qubit i in bit i)."""
+        self.opcodes = np.ascontiguousarray(opcodes, dtype=np.int32)
+        self.starts = np.ascontiguousarray(starts, dtype=np.int32)
+        self.thetas = np.ascontiguousarray(thetas, dtype=np.float64)
+        self.phis = np.ascontiguousarray(phis, dtype=np.float64)
+        self.expected = np.ascontiguousarray(expected, dtype=np.int32)
+        self.n_seq = len(self.starts) - 1
+        self.survived = np.zeros(self.n_seq, dtype=np.int32)
+
+    @kernel
+    def run(self):
+        self.core.break_realtime()
+        self.ops.initialize()
+        for s in range(self.n_seq):
+            for shot in range(self.shots):
+                self.ops.prep_0_all()
+                for k in range(self.starts[s], self.starts[s + 1]):
+                    self.play(self.opcodes[k])
+                self.ops.m_z_all()
+                match = 1
+                for i in range(self.n_qubits):
+                    if self.ops.get_measurement(self.qubits[i]) != (self.expected[s] >> i) & 1:
+                        match = 0
+                self.survived[s] += match
+            self.sequence_done(s, self.survived[s])
+
+    @kernel
+    def play(self, op: TInt32):
+        raise NotImplementedError
+
+    @rpc(flags={"async"})
+    def sequence_done(self, sequence: TInt32, survived: TInt32):
+        if self.on_sequence is not None:
+            self.on_sequence(sequence, survived)
+
+
+class RBKernel1(_RBKernel):
+    @kernel
+    def play(self, op: TInt32):
+        kind = op & 0xF
+        p = op >> 12
+        q = self.qubits[(op >> 4) & 0xF]
+        if kind == RPHI:
+            self.ops.rphi(self.thetas[p], self.phis[p], q)
+        elif kind == RZ:
+            self.ops.rz(self.thetas[p], q)
+
+
+class RBKernel2(_RBKernel):
+    def build(self, ops, qubits, shots):
+        ops.require("rxx", user="two-qubit randomized benchmarking")
+        super().build(ops, qubits, shots)
+
+    @kernel
+    def play(self, op: TInt32):
+        kind = op & 0xF
+        p = op >> 12
+        q = self.qubits[(op >> 4) & 0xF]
+        if kind == RPHI:
+            self.ops.rphi(self.thetas[p], self.phis[p], q)
+        elif kind == RZ:
+            self.ops.rz(self.thetas[p], q)
+        else:
+            self.ops.rxx(self.thetas[p], q, self.qubits[(op >> 8) & 0xF])
