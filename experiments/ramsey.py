@@ -41,7 +41,7 @@ class Ramsey(EnvExperiment):
         p1 = self.scan.probabilities()[:, self.qubit]
         self.set_dataset("ramsey.p1_final", p1)
         fit = fit_ramsey(self.scan.waits, p1, self.shots, self.artificial_detuning)
-        detuning = self.artificial_detuning - fit["f"]
+        detuning = fit["f"] - self.artificial_detuning
         for key, value in fit.as_dict().items():
             self.set_dataset("ramsey.fit." + key, value)
         self.set_dataset("ramsey.detuning", detuning)

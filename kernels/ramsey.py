@@ -2,8 +2,9 @@
 
 The second pulse's phase advances by 2π δ_a t with the wait t (an artificial detuning
 δ_a, done by phase so the HAL needs nothing but ``rphi``), so the fringes oscillate at
-δ_a − δ, where δ is the drive's detuning from the qubit. The fit of
-P(t) = 1/2 + (A/2) exp(−t/T2*) cos(2π f t + φ) gives f, hence δ = δ_a − f, and T2*.
+δ_a + δ, where δ is the drive's detuning from the qubit (drive minus qubit frequency). The
+fit of P(t) = 1/2 + (A/2) exp(−t/T2*) cos(2π f t + φ) gives f, hence δ = f − δ_a, and
+T2*. Choose δ_a larger than any |δ| expected, so that f does not fold through zero.
 """
 import math
 

@@ -19,3 +19,10 @@ def sim_managers():
         return (dmgr, DatasetManager(dict(datasets or {})), ArgumentManager(arguments or {}),
                 {})
     return make
+
+
+@pytest.fixture(autouse=True)
+def _run_in_tmp(tmp_path, monkeypatch):
+    """Experiments write figures and results to the working folder, as under ARTIQ's
+    master: keep every test's out of the source tree."""
+    monkeypatch.chdir(tmp_path)

@@ -44,10 +44,19 @@ def kernel_attribute_reads(function):
         return reads, writes
     fn = tree.body[0]
     self_name = fn.args.args[0].arg if fn.args.args else "self"
+    def self_attr(node):
+        return (node.attr if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == self_name else None)
+
     for node in ast.walk(fn):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id == self_name):
-            (writes if isinstance(node.ctx, ast.Store) else reads).add(node.attr)
+        name = self_attr(node)
+        if name is not None:
+            (writes if isinstance(node.ctx, ast.Store) else reads).add(name)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            # self.counts[i] = ... (or +=) writes the attribute's contents
+            name = self_attr(node.value)
+            if name is not None:
+                writes.add(name)
     return reads, writes
 
 

@@ -29,6 +29,18 @@ def sim_file(name):
     return os.path.join(SIM_DIR, name)
 
 
+def fresh_sim_file(name):
+    """A private copy of a shipped simulation file. pyvisa-sim keeps one instrument state
+    per file path for the whole process; a copy per driver is a freshly powered
+    instrument, so one run's settings never leak into the next."""
+    import shutil
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="control-visa-sim-")
+    path = os.path.join(folder, name)
+    shutil.copy(sim_file(name), path)
+    return path
+
+
 class VisaInstrument:
     """Base of the drivers: one VISA resource, opened in the constructor.
 
@@ -73,7 +85,8 @@ class VisaInstrument:
                 raise ValueError(
                     "{}: give either simulation=True (uses the shipped simulation file) "
                     "or backend={!r}, not both".format(type(self).__name__, backend))
-            backend = sim_file(self.SIM_FILE) + "@sim"
+            backend = fresh_sim_file(self.SIM_FILE) + "@sim"
+            self._sim_copy = os.path.dirname(backend[:-len("@sim")])
             if resource is None:
                 resource = self.SIM_RESOURCE
         if not resource:
@@ -167,6 +180,11 @@ class VisaInstrument:
         self._inst = self._rm = None
         if inst is not None:
             inst.close()
+        sim_copy = getattr(self, "_sim_copy", None)
+        if sim_copy is not None:
+            import shutil
+            shutil.rmtree(sim_copy, ignore_errors=True)
+            self._sim_copy = None
 
     def __enter__(self):
         return self
