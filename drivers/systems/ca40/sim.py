@@ -11,6 +11,16 @@ from control.environment import load_device_db
 from control.sim import resolve
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SYSCLK = 1e9  # the Urukul DDS system clock of this crate (refclk and PLL in device_db)
+
+
+def on_dds_grid(frequency, bits=48):
+    """The frequency the DDS actually makes for ``frequency`` (its tuning word has
+    ``bits`` bits). A perfectly calibrated ion sits exactly there: with the bare value the
+    qubit frame would drift from the DDS phase by the rounding error (0.1 Hz on a 32-bit
+    word), a real effect that a real calibration absorbs."""
+    step = SYSCLK / 2 ** bits
+    return round(frequency / step) * step
 
 CALIBRATIONS = {
     "ca40.cooling.duration": 1e-3,
@@ -52,12 +62,13 @@ def model(errors=None, calibrations=CALIBRATIONS):
         dds = "beam729_ion{}".format(q)
         beams["729_ion{}".format(q)] = {
             "kind": "rotation", "dds": r(dds), "switch": sw(dds), "qubits": [q],
-            "resonance_hz": c["ca40.drive.beam{}.frequency".format(q)], "rabi_hz": rabi_full}
+            "resonance_hz": on_dds_grid(c["ca40.drive.beam{}.frequency".format(q)]),
+            "rabi_hz": rabi_full}
     beams.update({
         "729_ms": {"kind": "ms", "dds": [r("beam729_red"), r("beam729_blue")],
                    "switch": [sw("beam729_red"), sw("beam729_blue")], "qubits": [0, 1],
                    "ms_rate": (math.pi / 2) / c["ca40.ms.gate_time"],
-                   "carrier_hz": c["ca40.ms.carrier"], "sideband_hz": c["ca40.ms.sideband"],
+                   "carrier_hz": on_dds_grid(c["ca40.ms.carrier"]), "sideband_hz": c["ca40.ms.sideband"],
                    "detuning_hz": c["ca40.ms.detuning"]},
         # sigma 397 and the 854 quench together pump into S1/2(-1/2) = |0>
         "pump": {"kind": "pump", "switch": [r("pump_397s"), r("quench_854")],

@@ -11,6 +11,16 @@ from control.environment import load_device_db
 from control.sim import resolve
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SYSCLK = 1e9  # the Urukul DDS system clock of this crate (refclk and PLL in device_db)
+
+
+def on_dds_grid(frequency, bits=32):
+    """The frequency the DDS actually makes for ``frequency`` (its tuning word has
+    ``bits`` bits). A perfectly calibrated ion sits exactly there: with the bare value the
+    qubit frame would drift from the DDS phase by the rounding error (0.1 Hz on a 32-bit
+    word), a real effect that a real calibration absorbs."""
+    step = SYSCLK / 2 ** bits
+    return round(frequency / step) * step
 
 CALIBRATIONS = {
     "yb171.cooling.duration": 1e-3,
@@ -51,12 +61,13 @@ def model(errors=None, calibrations=CALIBRATIONS):
         "qubits": 2,
         "beams": {
             "microwave": {"kind": "rotation", "dds": r("mw_dds"), "switch": sw("mw_dds"),
-                          "qubits": [0, 1], "resonance_hz": c["yb171.drive.frequencies"],
+                          "qubits": [0, 1],
+                          "resonance_hz": [on_dds_grid(f) for f in c["yb171.drive.frequencies"]],
                           "rabi_hz": rabi_full},
             "raman_ms": {"kind": "ms", "dds": [r("raman_red"), r("raman_blue")],
                          "switch": [sw("raman_red"), sw("raman_blue")], "qubits": [0, 1],
                          "ms_rate": (math.pi / 2) / c["yb171.ms.gate_time"],
-                         "carrier_hz": c["yb171.ms.carrier"],
+                         "carrier_hz": on_dds_grid(c["yb171.ms.carrier"]),
                          "sideband_hz": c["yb171.ms.sideband"],
                          "detuning_hz": c["yb171.ms.detuning"]},
             "pump": {"kind": "pump", "switch": r("pump_369"), "qubits": [0, 1],
