@@ -1,5 +1,5 @@
 # make test  - create .venv if needed, install the project, run the test suite (what CI runs)
-# make demo  - the same set-up, then the main job on the simulated backend
+# make demo  - the same set-up, then the main job (RB on both simulated traps)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -18,11 +18,17 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The main job: portable RB, 1 and 2 qubits, on both simulated traps (same script, each
+# trap's own native gates), with the error the ion model is given per native gate.
 demo: $(STAMP)
-	$(BIN)/control run experiments/hello_modules.py steps=5 \
-		--device-db tests/data/device_db_core.py --sim --vcd results/demo/hello_modules.vcd
-	$(BIN)/control link experiments/hello_modules.py \
-		--device-db tests/data/device_db_core.py --sim
+	$(BIN)/control rb --system yb171 --qubits 1 --lengths 1,20,50,100,200 --samples 10 \
+		--shots 50 --depolarizing 0.005
+	$(BIN)/control rb --system ca40 --qubits 1 --lengths 1,20,50,100,200 --samples 10 \
+		--shots 50 --depolarizing 0.005
+	$(BIN)/control rb --system yb171 --qubits 2 --lengths 1,3,6,10,16 --samples 8 \
+		--shots 40 --depolarizing 0.002 --depolarizing-2q 0.02
+	$(BIN)/control rb --system ca40 --qubits 2 --lengths 1,3,6,10,16 --samples 8 \
+		--shots 40 --depolarizing 0.002 --depolarizing-2q 0.02
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

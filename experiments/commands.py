@@ -81,6 +81,19 @@ def run_rb_command(args):
                              on_broadcast=on_broadcast)
     finally:
         bar.close()
+    if sim:
+        # What the simulated ions should give: the configured error per native gate,
+        # through the pulses each Clifford compiled to on this trap.
+        errors = options["model"]["errors"]
+        compiler = run.experiment.rb.program.compiler
+        alpha = compiler.expected_decay(errors.get("depolarizing", 0.0),
+                                        errors.get("depolarizing_2q", 0.0))
+        d = 2 ** args.qubits
+        print("ion model: {} -> expected error per Clifford {:.3g} ({:.2f} single-qubit "
+              "pulses, {:.2f} MS gates per Clifford on {})".format(
+                  ", ".join("{} {}".format(k, v) for k, v in sorted(errors.items())) or
+                  "no errors", (d - 1) / d * (1 - alpha), compiler.pulses_1q.mean(),
+                  compiler.gates_2q.mean(), args.system))
     print("results: {}".format(run.path))
     print("plot:    {}".format(run.datasets.get("rb.plot")))
     return 0
