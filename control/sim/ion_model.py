@@ -42,6 +42,7 @@ qubit's state by the fully mixed one), ``depolarizing_2q`` (per MS pulse, on the
 ``t2`` (s, pure dephasing between events; 0 or absent = none), ``prep_error``.
 Seeded from the simulation: the same seed gives the same counts.
 """
+import cmath
 import math
 from collections import deque
 
@@ -63,6 +64,26 @@ class ModelConfigError(ValueError):
 
 def _rz(theta):
     return np.array([[np.exp(-0.5j * theta), 0], [0, np.exp(0.5j * theta)]])
+
+
+def _pulse_unitary(omega, delta, phi, t0, t1):
+    """Rz(δ t1) · exp(-i H (t1 - t0)) · Rz(-δ t0) as a 2x2 array, with
+    H = Ω/2 (cos φ X + sin φ Y) − δ/2 Z; written out with scalars because it runs for
+    every pulse and qubit (numpy's per-call overhead dominates on 2x2 matrices)."""
+    w = math.hypot(omega, delta)
+    half = 0.5 * w * (t1 - t0)
+    c = math.cos(half)
+    s = math.sin(half) / w if w else 0.0
+    # exp(-i H T) = c I - i s (Ω cos φ X + Ω sin φ Y − δ Z)
+    off = omega * cmath.exp(1j * phi)          # Ω (cos φ + i sin φ)
+    d00 = c + 1j * s * delta
+    d11 = c - 1j * s * delta
+    d01 = -1j * s * off.conjugate()            # Ω (cos φ − i sin φ)
+    d10 = -1j * s * off
+    a1 = cmath.exp(-0.5j * delta * t1)         # Rz(δ t1) = diag(a1, 1/a1)
+    a0 = cmath.exp(0.5j * delta * t0)          # Rz(-δ t0) = diag(a0, 1/a0)
+    return np.array([[a1 * d00 * a0, a1 * d01 / a0],
+                     [d10 * a0 / a1, d11 / (a1 * a0)]])
 
 
 def _drive(omega, delta, phi, duration):
@@ -169,7 +190,12 @@ class IonModel:
         # with four multiply-adds instead of Kronecker products) and Paulis per qubit.
         self._embed = [[self._full({q: np.outer(np.eye(2)[i], np.eye(2)[j])})
                         for i in (0, 1) for j in (0, 1)] for q in range(self.n)]
-        self._paulis = [[self._full({q: p}) for p in (_X, _Y, _Z)] for q in range(self.n)]
+        idx = np.arange(self.dim)
+        # X on qubit q permutes the basis (flip its bit), Z multiplies by ±1: so
+        # X ρ X, Z ρ Z and Y ρ Y = X (Z ρ Z) X are index permutations and sign masks.
+        self._flip = [idx ^ (1 << q) for q in range(self.n)]
+        signs = [np.where(idx & (1 << q), -1.0, 1.0) for q in range(self.n)]
+        self._zz_mask = [np.outer(z, z) for z in signs]
         self._pair_paulis = {}
         self.t_state = 0  # time (mu) the state has been evolved to (for dephasing)
         self._routes = {}  # (device, signal) -> list of (beam, field, index)
@@ -283,12 +309,12 @@ class IonModel:
         if p <= 0:
             return
         for q in qubits:
-            # ρ -> (1-p) ρ + p I/2 ⊗ Tr_q ρ, written with Paulis: (1-3p/4)ρ + p/4 Σ σρσ
+            # ρ -> (1-p) ρ + p I/2 ⊗ Tr_q ρ = (1-3p/4)ρ + p/4 (XρX + YρY + ZρZ)
             rho = self.rho
-            acc = (1 - 0.75 * p) * rho
-            for full in self._paulis[q]:
-                acc += 0.25 * p * (full @ rho @ full)
-            self.rho = acc
+            flip = self._flip[q]
+            zrz = rho * self._zz_mask[q]
+            flipped = (rho + zrz)[flip][:, flip]  # XρX + X(ZρZ)X = XρX + YρY
+            self.rho = (1 - 0.75 * p) * rho + 0.25 * p * (flipped + zrz)
 
     def _depolarize_pair(self, pair, p):
         if p <= 0:
@@ -318,9 +344,7 @@ class IonModel:
                                        + self.errors.get("detuning_hz", 0.0))
                 # Drive phase in the qubit frame: φ + δ t (continuous DDS phase); move to
                 # the drive's frame for the pulse and back: Rz(δ t1) exp(-i H T) Rz(-δ t0).
-                u = _rz(delta * t1_s) @ _drive(omega, delta, phi, duration) \
-                    @ _rz(-delta * t0_s)
-                self._apply_1q(u, q)
+                self._apply_1q(_pulse_unitary(omega, delta, phi, t0_s, t1_s), q)
             self._depolarize(beam.qubits, self.errors.get("depolarizing", 0.0))
             self.pulses_applied += 1
         elif beam.kind == "ms":

@@ -35,9 +35,12 @@ class Core:
     def run(self, function, args, kwargs):
         """Run a kernel: as Python, with ``parallel`` blocks rewritten to ARTIQ's
         semantics. A kernel called from a kernel is a plain call (plus its CPU cost)."""
-        embedded = function.artiq_embedded
-        body = transform_kernel(embedded.function, self.tm)
         sim = self.sim
+        body = function.__dict__.get("_control_sim_body")
+        if body is None or body[0] is not self.tm:
+            body = (self.tm, transform_kernel(function.artiq_embedded.function, self.tm))
+            function._control_sim_body = body  # the wrapper caches its Python body
+        body = body[1]
         if sim.kernel_depth:
             self.tm.cpu += self.tm.call_mu
             return body(*args, **kwargs)

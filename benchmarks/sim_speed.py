@@ -1,0 +1,97 @@
+"""Simulator speed: a fixed kernel (cool, pump, 20 gate pulses, detect; 1000 shots) on the
+simulated 171Yb+ trap, with the VCD waveform on and off.
+
+Prints simulated RTIO events per second of wall time, the real-time factor (simulated
+timeline / wall time) with and without the VCD, and peak memory; the last line is JSON.
+
+    python benchmarks/sim_speed.py [--shots N] [--system yb171|ca40]
+"""
+import argparse
+import json
+import math
+import os
+import resource
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from control.environment import ArgumentManager, DatasetManager, DeviceManager, \
+    load_device_db  # noqa: E402
+from control.hal import OperationInterface  # noqa: E402
+from control.lang import EnvExperiment, kernel  # noqa: E402
+from control.sim import enable  # noqa: E402
+from drivers import systems  # noqa: E402
+
+PI = math.pi
+
+
+class FixedKernel(EnvExperiment):
+    def build(self, system, shots):
+        self.trap = systems.build(self, system)
+        self.ops = self.trap.find(OperationInterface)
+        self.core = self.ops.core
+        self.shots = shots
+
+    @kernel
+    def run(self):
+        self.core.break_realtime()
+        self.ops.initialize()
+        for shot in range(self.shots):
+            self.ops.prep_0_all()
+            for g in range(10):
+                self.ops.rphi(PI / 2, 0.0, 0)
+                self.ops.rphi(PI / 2, PI / 2, 1)
+            self.ops.m_z_all()
+
+
+def measure(system, shots, vcd):
+    options = systems.sim_config(system, seed=1, vcd=vcd)
+    ddb = enable(load_device_db(systems.device_db_path(system)), **options)
+    dmgr = DeviceManager(ddb)
+    exp = FixedKernel((dmgr, DatasetManager(options["datasets"]), ArgumentManager({}), {}),
+                      system, shots)
+    exp.prepare()
+    sim = dmgr.get("control_sim")
+    start_events = sim.recorder.event_count
+    t0 = time.perf_counter()
+    exp.run()
+    dmgr.close_devices()
+    wall = time.perf_counter() - t0
+    events = sim.recorder.event_count - start_events
+    simulated = sim.timeline.now * sim.ref_period  # seconds of timeline
+    return {"wall_s": wall, "events": events, "events_per_s": events / wall,
+            "simulated_s": simulated, "realtime_factor": simulated / wall}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shots", type=int, default=1000)
+    parser.add_argument("--system", default="yb171", choices=systems.names())
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        vcd_path = os.path.join(tmp, "bench.vcd")
+        on = measure(args.system, args.shots, vcd_path)
+        vcd_mb = os.path.getsize(vcd_path) / 1e6
+    off = measure(args.system, args.shots, None)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("simulator speed: {} shots of cool, pump, 20 pulses, detect on {}".format(
+        args.shots, args.system))
+    print("{:<22s} {:>12s} {:>12s}".format("", "VCD on", "VCD off"))
+    for key, fmt in (("wall_s", "{:.2f}"), ("events", "{:d}"), ("events_per_s", "{:.0f}"),
+                     ("simulated_s", "{:.3f}"), ("realtime_factor", "{:.2f}")):
+        print("{:<22s} {:>12s} {:>12s}".format(key, fmt.format(on[key]),
+                                                fmt.format(off[key])))
+    print("{:<22s} {:>12.1f}".format("VCD size (MB)", vcd_mb))
+    print("{:<22s} {:>12.0f}".format("peak RSS (MB)", peak_mb))
+    print(json.dumps({"events_per_s": round(off["events_per_s"]),
+                      "events_per_s_vcd": round(on["events_per_s"]),
+                      "realtime_factor_vcd": round(on["realtime_factor"], 3),
+                      "realtime_factor_novcd": round(off["realtime_factor"], 3),
+                      "peak_rss_mb": round(peak_mb, 1)}))
+
+
+if __name__ == "__main__":
+    main()
