@@ -61,7 +61,7 @@ def resolve(device_db, name):
 
 
 def enable(device_db, *, seed=None, vcd=None, slack=None, model=None, history_limit=None,
-           ref_period=None, datasets=None):
+           ref_period=None, datasets=None, faults=None):
     """A simulated copy of ``device_db`` (the original is not changed).
 
     Keyword arguments fill the ``control_sim`` config entry; a ``control_sim`` entry
@@ -75,7 +75,8 @@ def enable(device_db, *, seed=None, vcd=None, slack=None, model=None, history_li
     if isinstance(existing, dict):
         config.update(existing.get("arguments", {}))
     for key, value in (("seed", seed), ("vcd", vcd), ("slack", slack), ("model", model),
-                       ("history_limit", history_limit), ("datasets", datasets)):
+                       ("history_limit", history_limit), ("datasets", datasets),
+                       ("faults", faults)):
         if value is not None:
             config[key] = value
     for name, desc in list(ddb.items()):

@@ -4,7 +4,10 @@ It is itself a device of the rewritten device database (``control_sim``), so eve
 simulated driver reaches it with ``dmgr.get("control_sim")`` and an experiment needs no
 change. Its arguments are the sim config: ``seed``, ``vcd`` (path or None),
 ``slack`` (a dict of :class:`~control.sim.timeline.SlackModel` fields), ``model`` (the ion
-model's config, see :mod:`control.sim.ion_model`) and ``history_limit``.
+model's config, see :mod:`control.sim.ion_model`), ``history_limit`` and ``faults``
+(per device: ``disconnected`` for a counter that sees no photons, ``stuck`` for a DDS
+that ignores writes, ``stuck_on`` for a TTL output that stays on), to break a simulated
+crate on purpose.
 """
 import numpy as np
 
@@ -22,7 +25,7 @@ class Simulation:
     """Shared state of one simulated run."""
 
     def __init__(self, dmgr=None, seed=0, vcd=None, slack=None, model=None,
-                 ref_period=1e-9, history_limit=2_000_000, **ignored):
+                 ref_period=1e-9, history_limit=2_000_000, faults=None, **ignored):
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.ref_period = ref_period
@@ -33,6 +36,9 @@ class Simulation:
         if model is not None:
             from control.sim.ion_model import IonModel
             self.model = IonModel.from_config(model, self)
+        # Faults injected on purpose (to show that checks catch them), per device name:
+        # {"ttl0": {"disconnected": True}, "urukul0_ch0": {"stuck": True}}
+        self.faults = dict(faults or {})
         self.dma_capture = None  # a list while CoreDMA records
         self.kernel_depth = 0
         self.kernels_run = 0

@@ -110,6 +110,9 @@ class AD9910(UrukulDds):
         self._check_frequency(frequency)
         self._align()
         self.tm.now += self._write64_mu
+        if self.sim.faults.get(self._key, {}).get("stuck"):
+            self.tm.now += 8
+            return np.int32(pow_)  # a chip that ignores writes: nothing changes
         self._profile[profile] = (int(ftw), int(pow_) & 0xffff, int(asf))
         t = self._io_update(int(self.io_update_delay))
         self._align()

@@ -63,6 +63,9 @@ class AD9912(UrukulDds):
         frequency = self.ftw_to_frequency(ftw)
         self._check_frequency(frequency)
         self.tm.now += self._set_mu_mu
+        if self.sim.faults.get(self._key, {}).get("stuck"):
+            self.tm.now += 10
+            return  # a chip that ignores writes: nothing changes
         self._ftw = np.int64(ftw)
         self._pow = np.int32(pow_ & 0x3fff)
         t = self.tm.now

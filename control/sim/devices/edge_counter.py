@@ -83,7 +83,9 @@ class EdgeCounter:
         self.sim.wait_until(t1)
         self.sim.settle(t1)
         model = self.sim.model
-        counts = model.counts(self._key, t0, t1) if model is not None else 0
+        disconnected = self.sim.faults.get(self._key, {}).get("disconnected")
+        counts = model.counts(self._key, t0, t1) if model is not None and \
+            not disconnected else 0
         return np.int64(t1), np.int32(min(counts, self.counter_max))
 
     @portable

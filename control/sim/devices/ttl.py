@@ -30,6 +30,8 @@ class TTLOut:
         self._key = _key or "ttl_ch{}".format(channel)
         self._state = self.sim.signal(self._key, "state", "bool", init=0)
         self.o = False
+        # an injected fault: the output (say, a shutter or an AOM switch) stays on
+        self._stuck_on = bool(self.sim.faults.get(self._key, {}).get("stuck_on"))
 
     @portable
     def output(self):
@@ -38,7 +40,7 @@ class TTLOut:
     @portable
     def set_o(self, o):
         self.o = bool(o)
-        self.sim.output(self._state, 1 if o else 0, self.channel)
+        self.sim.output(self._state, 1 if (o or self._stuck_on) else 0, self.channel)
 
     @portable
     def on(self):
@@ -154,8 +156,9 @@ class TTLInOut(TTLOut):
             t0, t1 = self._windows.popleft()
             self.sim.settle(t1)
             model = self.sim.model
-            total += model.counts(self._key, t0 + self.gate_latency_mu, t1) \
-                if model is not None else 0
+            if model is not None and not self.sim.faults.get(self._key, {}).get(
+                    "disconnected"):
+                total += model.counts(self._key, t0 + self.gate_latency_mu, t1)
         return np.int32(total)
 
     @portable

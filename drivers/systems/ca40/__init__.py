@@ -23,6 +23,8 @@ __all__ = ["System", "Ca40"]
 
 class Ca40(System):
     system_name = "ca40"
+    # Devices the hardware-in-the-loop checks exercise directly (hil/checks.py).
+    HIL_DEVICES = {"ttl": "cool_397", "dds": "beam729_ion0"}
 
     repump = module(TTLBeam, ttl="repump_866")
     cooling = module(DopplerCooling, ttl="cool_397", repumper="repump")

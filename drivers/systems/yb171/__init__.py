@@ -23,6 +23,8 @@ __all__ = ["System", "Yb171"]
 
 class Yb171(System):
     system_name = "yb171"
+    # Devices the hardware-in-the-loop checks exercise directly (hil/checks.py).
+    HIL_DEVICES = {"ttl": "cool_369", "dds": "mw_dds"}
 
     repump = module(TTLBeam, ttl="repump_935")
     cooling = module(DopplerCooling, ttl="cool_369", repumper="repump")
