@@ -97,3 +97,33 @@ def run_rb_command(args):
     print("results: {}".format(run.path))
     print("plot:    {}".format(run.datasets.get("rb.plot")))
     return 0
+
+
+def register_circuit(subparsers):
+    from drivers import systems
+    p = subparsers.add_parser("circuit", help="run an OpenQASM circuit on a trap "
+                                              "(the simulator by default)")
+    p.add_argument("file", help="OpenQASM 2 or 3 file")
+    p.add_argument("--system", choices=systems.names(), required=True)
+    p.add_argument("--shots", type=int, default=500)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device-db", default=None,
+                   help="run on this crate's device database instead of the simulator")
+    p.add_argument("--results", default="results")
+    p.set_defaults(func=run_circuit_command)
+
+
+def run_circuit_command(args):
+    from control.runner import run_experiment
+    from drivers import systems
+    with open(args.file) as f:
+        qasm = f.read()
+    sim = args.device_db is None
+    device_db = systems.device_db_path(args.system) if sim else args.device_db
+    options = systems.sim_config(args.system, seed=args.seed) if sim else {}
+    run = run_experiment(os.path.join(HERE, "circuit.py"), "Circuit",
+                         {"system": args.system, "qasm": qasm, "shots": args.shots},
+                         device_db, sim=sim, sim_options=options, results_dir=args.results)
+    print("results: {}".format(run.path))
+    print("plot:    {}".format(run.datasets.get("circuit.plot")))
+    return 0
