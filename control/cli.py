@@ -98,6 +98,13 @@ def format_link_report(report):
         for key in system["not_linked"]:
             lines.append("  not linked  {}".format(key))
     lines.append("devices built: " + (", ".join(report["devices_built"]) or "none"))
+    for k in report.get("kernels", []):
+        lines.append("kernel {}: {} kernel functions".format(k["kernel"], len(k["functions"])))
+        lines.append("  modules reached: " + (", ".join(k["modules"]) or "none"))
+        lines.append("  devices reached: " + (", ".join(k["devices"]) or "none"))
+        folded = sum(len(v) for v in k["invariants"].values())
+        lines.append("  invariants folded: {} (in {} objects)".format(
+            folded, len(k["invariants"])))
     return "\n".join(lines)
 
 

@@ -172,6 +172,36 @@ def run_experiment(file, class_name=None, arguments=None, device_db="device_db.p
     return run
 
 
+def _kernel_reach(run):
+    """Per entry kernel (a kernel ``run`` of the experiment or of one of its fragments):
+    the kernel functions, modules and devices it reaches."""
+    from control.link import reach
+    from control.modules import Module
+    device_names = {id(dev): name for name in run.device_mgr.ddb
+                    for desc, dev in run.device_mgr.active_devices
+                    if desc is run.device_mgr.ddb.get(name)}
+    out = []
+    stack = [run.experiment]
+    while stack:
+        env = stack.pop(0)
+        stack.extend(getattr(env, "children", []))
+        if isinstance(env, Module):
+            continue
+        method = getattr(type(env), "run", None)
+        if method is None or not lang.is_kernel(method):
+            continue
+        r = reach(env, "run")
+        out.append({
+            "kernel": "{}.run".format(type(env).__qualname__),
+            "functions": r.functions,
+            "modules": sorted(set(r.modules())),
+            "devices": sorted({device_names[id(o)] for o in r.objects.values()
+                               if id(o) in device_names}),
+            "invariants": {k: sorted(v) for k, v in sorted(r.invariants.items())},
+        })
+    return out
+
+
 def _artiq_version():
     if not lang.ARTIQ:
         return None
@@ -206,6 +236,7 @@ def link_experiment(file, class_name=None, arguments=None, device_db="device_db.
         return {"experiment": type(run.experiment).__name__, "systems": systems,
                 "devices_built": devices,
                 "experiment_invariants": sorted(getattr(run.experiment,
-                                                        "kernel_invariants", ()))}
+                                                        "kernel_invariants", ())),
+                "kernels": _kernel_reach(run)}
     finally:
         run.device_mgr.close_devices()
