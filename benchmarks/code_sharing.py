@@ -77,7 +77,9 @@ def shares(a, b):
 
 def main():
     import logging
+    import tempfile
     logging.disable(logging.WARNING)
+    os.chdir(tempfile.mkdtemp(prefix="code-sharing-"))  # the runs' figures go there
     # run everything once first, so import-time lines count for neither run
     for system in ("yb171", "ca40"):
         rb_job(system)()
