@@ -7,20 +7,14 @@ errors in ``ERRORS``; tests and the command line override them. |0> = S1/2 is br
 import math
 import os
 
-from control.environment import load_device_db
-from control.sim import resolve
+from drivers.systems import simkit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SYSCLK = 1e9  # the Urukul DDS system clock of this crate (refclk and PLL in device_db)
 
 
-def on_dds_grid(frequency, bits=48):
-    """The frequency the DDS actually makes for ``frequency`` (its tuning word has
-    ``bits`` bits). A perfectly calibrated ion sits exactly there: with the bare value the
-    qubit frame would drift from the DDS phase by the rounding error (0.1 Hz on a 32-bit
-    word), a real effect that a real calibration absorbs."""
-    step = SYSCLK / 2 ** bits
-    return round(frequency / step) * step
+def on_dds_grid(frequency):
+    return simkit.on_dds_grid(frequency, bits=48)  # this crate's DDS tuning-word width
+
 
 CALIBRATIONS = {
     "ca40.cooling.duration": 1e-3,
@@ -50,9 +44,7 @@ DARK_RATE = 3.0e3    # counts/s of background
 
 
 def model(errors=None, calibrations=CALIBRATIONS):
-    ddb = load_device_db(os.path.join(HERE, "device_db.py"))
-    r = lambda name: resolve(ddb, name)  # noqa: E731
-    sw = lambda dds: ddb[r(dds)]["arguments"]["sw_device"]  # noqa: E731
+    _, r, sw = simkit.crate(HERE)
     c = calibrations
     beams = {}
     for q in (0, 1):
@@ -79,22 +71,12 @@ def model(errors=None, calibrations=CALIBRATIONS):
     return {
         "qubits": 2,
         "beams": beams,
-        "detectors": {
-            r("pmt0"): {"qubit": 0, "beam": "detect", "bright_rate": BRIGHT_RATE,
-                        "dark_rate": DARK_RATE, "bright_state": 0},
-            r("pmt1"): {"qubit": 1, "beam": "detect", "bright_rate": BRIGHT_RATE,
-                        "dark_rate": DARK_RATE, "bright_state": 0},
-        },
+        "detectors": simkit.detectors(r, ["pmt0", "pmt1"], "detect", BRIGHT_RATE,
+                                      DARK_RATE, bright_state=0),
         "errors": dict(ERRORS if errors is None else errors),
     }
 
 
 def sim_config(errors=None, seed=None, vcd=None, calibrations=None):
     """Keyword arguments for ``control.sim.enable`` (``errors`` replaces ``ERRORS``)."""
-    cal = dict(CALIBRATIONS, **(calibrations or {}))
-    config = {"model": model(errors, cal), "datasets": cal}
-    if seed is not None:
-        config["seed"] = seed
-    if vcd is not None:
-        config["vcd"] = vcd
-    return config
+    return simkit.sim_config(model, CALIBRATIONS, errors, seed, vcd, calibrations)
