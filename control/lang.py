@@ -26,11 +26,11 @@ else:
 if ARTIQ:  # pragma: no cover - exercised in a lab's ARTIQ environment
     from artiq.language import core as _core, environment as _environment, scan as _scan
     from artiq.language import types as _types, units as _units
-    from artiq.coredevice.exceptions import RTIOUnderflow, RTIOOverflow
+    from artiq.coredevice.exceptions import RTIOUnderflow, RTIOOverflow  # noqa: F401
 else:
     from control.language import core as _core, environment as _environment
     from control.language import scan as _scan, types as _types, units as _units
-    from control.rtio_exceptions import RTIOUnderflow, RTIOOverflow
+    from control.rtio_exceptions import RTIOUnderflow, RTIOOverflow  # noqa: F401
 
 # The language: decorators and timeline.
 kernel = _core.kernel

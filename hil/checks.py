@@ -4,7 +4,6 @@ compares it with a limit: it returns a :class:`Measurement` when the limit holds
 They are plain functions, so tests can run them against a simulated crate broken on
 purpose and see the right one fail.
 """
-import math
 from dataclasses import dataclass
 
 import numpy as np

@@ -1,5 +1,4 @@
 """Fits and plots shared by the portable protocols (host side)."""
-import math
 from dataclasses import dataclass, field
 
 import numpy as np

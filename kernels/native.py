@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from kernels.opcodes import RPHI, RXX, RZ
+from kernels.opcodes import RPHI, RZ
 
 __all__ = ["rphi_matrix", "rz_matrix", "rxx_matrix", "equal_up_to_phase",
            "NativeCompiler"]

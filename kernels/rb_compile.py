@@ -14,7 +14,7 @@ import numpy as np
 
 from kernels import clifford
 from kernels.native import NativeCompiler
-from kernels.opcodes import RPHI, RXX, RZ, AngleTable, encode
+from kernels.opcodes import RPHI, RXX, RZ, AngleTable, decode, encode
 
 __all__ = ["CliffordCompiler", "compiler_for", "gather"]
 
@@ -89,8 +89,7 @@ class CliffordCompiler:
         n = self.n_qubits
         u = np.eye(2 ** n, dtype=complex)
         for w in words:
-            kind, q0, q1, p = int(w) & 0xF, (int(w) >> 4) & 0xF, (int(w) >> 8) & 0xF, \
-                int(w) >> 12
+            kind, q0, _, p = decode(w)
             theta, phi = self.thetas[p], self.phis[p]
             if kind == RXX:
                 g = rxx_matrix(theta)

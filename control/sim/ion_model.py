@@ -62,10 +62,6 @@ class ModelConfigError(ValueError):
     """An ion-model configuration that cannot describe a trap."""
 
 
-def _rz(theta):
-    return np.array([[np.exp(-0.5j * theta), 0], [0, np.exp(0.5j * theta)]])
-
-
 def _pulse_unitary(omega, delta, phi, t0, t1):
     """Rz(δ t1) · exp(-i H (t1 - t0)) · Rz(-δ t0) as a 2x2 array, with
     H = Ω/2 (cos φ X + sin φ Y) − δ/2 Z; written out with scalars because it runs for
@@ -84,16 +80,6 @@ def _pulse_unitary(omega, delta, phi, t0, t1):
     a0 = cmath.exp(0.5j * delta * t0)          # Rz(-δ t0) = diag(a0, 1/a0)
     return np.array([[a1 * d00 * a0, a1 * d01 / a0],
                      [d10 * a0 / a1, d11 / (a1 * a0)]])
-
-
-def _drive(omega, delta, phi, duration):
-    """exp(-i H T), H = Ω/2 (cos φ X + sin φ Y) − δ/2 Z (angular units)."""
-    h = 0.5 * omega * (math.cos(phi) * _X + math.sin(phi) * _Y) - 0.5 * delta * _Z
-    # H = (W/2) n.σ with W = sqrt(Ω² + δ²): exp(-iHT) = cos(WT/2) I − i sin(WT/2) n.σ
-    w = math.hypot(omega, delta)
-    if w == 0.0:
-        return _I.copy()
-    return math.cos(0.5 * w * duration) * _I - 1j * math.sin(0.5 * w * duration) * (h / (0.5 * w))
 
 
 class _Beam:
