@@ -44,7 +44,7 @@ class RB(EnvExperiment):
     def prepare(self):
         super().prepare()
         program = self.rb.prepare_program()
-        self.set_dataset("rb.lengths", program.lengths)
+        self.set_dataset("rb.lengths", program.lengths, broadcast=True)  # the applet's x
         self.set_dataset("rb.group", program.group)
         self.set_dataset("rb.opcodes_per_sequence", np.diff(program.starts))
         self.set_dataset("rb.survival", np.full(program.n_sequences, np.nan),
