@@ -38,7 +38,8 @@ window).
 
 Errors (``errors``): ``over_rotation`` (fractional, every rotation and MS angle),
 ``detuning_hz``, ``depolarizing`` (probability per single-qubit pulse of replacing the
-qubit's state by the fully mixed one), ``depolarizing_2q`` (per MS pulse, on the pair),
+state of each qubit it drives, within ten Rabi frequencies of resonance, by the fully
+mixed one), ``depolarizing_2q`` (per MS pulse, on the pair),
 ``t2`` (s, pure dephasing between events; 0 or absent = none), ``prep_error``.
 Seeded from the simulation: the same seed gives the same counts.
 """
@@ -325,13 +326,18 @@ class IonModel:
         if beam.kind == "rotation":
             omega = 2 * math.pi * beam.rabi_hz * beam.amplitude(0) * over
             phi = 2 * math.pi * beam.phase[0]
+            addressed = []
             for q, resonance in zip(beam.qubits, beam.resonance_hz):
                 delta = 2 * math.pi * (beam.freq[0] - resonance
                                        + self.errors.get("detuning_hz", 0.0))
                 # Drive phase in the qubit frame: φ + δ t (continuous DDS phase); move to
                 # the drive's frame for the pulse and back: Rz(δ t1) exp(-i H T) Rz(-δ t0).
                 self._apply_1q(_pulse_unitary(omega, delta, phi, t0_s, t1_s), q)
-            self._depolarize(beam.qubits, self.errors.get("depolarizing", 0.0))
+                if abs(delta) <= 10 * omega:
+                    addressed.append(q)
+            # The gate error belongs to the qubits the pulse drives, not to a spectator
+            # far off resonance (which only sees the exact off-resonant unitary above).
+            self._depolarize(addressed, self.errors.get("depolarizing", 0.0))
             self.pulses_applied += 1
         elif beam.kind == "ms":
             theta = beam.ms_rate * beam.amplitude(0) * beam.amplitude(1) * duration * over
