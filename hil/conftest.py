@@ -50,6 +50,12 @@ def pytest_terminal_summary(terminalreporter):
         return
     tr = terminalreporter
     tr.section("hardware-in-the-loop record")
+    versions = {}
+    for row in RECORD:
+        versions.setdefault((row["system"], row["target"]), row["versions"])
+    for (system, target), v in versions.items():
+        tr.write_line("{} on {}: {}".format(system, target, ", ".join(
+            "{} {}".format(k, val) for k, val in sorted(v.items()) if k != "target")))
     for row in RECORD:
         tr.write_line("{:<6s} {:<10s} {:<24s} {:>12s} {:<7s} limit {}".format(
             row["system"], row["target"][:10], row["check"], "{:.6g}".format(row["value"]),
