@@ -78,7 +78,11 @@ class _Kernels(HasEnvironment):
         self.core.break_realtime()
         self.dds.set(self.frequency, phase=self.phase)
         self.core.break_realtime()
-        self.readback = self.dds.get()
+        # AD9910.get() returns (frequency, phase, amplitude), AD9912.get() (frequency,
+        # phase): keep what both have, so one attribute type serves either chip.
+        readback = self.dds.get()
+        self.readback_frequency = readback[0]
+        self.readback_phase = readback[1]
 
     @kernel
     def dark_counts(self, shots: TInt32, window: TInt64):
@@ -145,9 +149,9 @@ def check_dds_readback(target, dds, frequency=80e6, phase=0.25, tolerance_hz=1.0
     k = _Kernels(target.env, target)
     k.dds = target.dmgr.get(name)
     k.frequency, k.phase = frequency, phase
-    k.readback = (0.0, 0.0)
+    k.readback_frequency, k.readback_phase = 0.0, 0.0
     k.dds_readback()
-    got_f, got_phase = k.readback[0], k.readback[1]
+    got_f, got_phase = k.readback_frequency, k.readback_phase
     err = abs(got_f - frequency)
     _require(err <= tolerance_hz and abs(got_phase - phase) < 1e-3, "DDS readback",
              "{} Hz, {} turns".format(got_f, got_phase),
