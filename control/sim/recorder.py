@@ -48,6 +48,7 @@ class Recorder:
         self.ref_period = ref_period
         self.history_limit = history_limit
         self.flush_every = flush_every
+        self.next_flush = flush_every  # pending count at which outputs trigger a release
         self.signals = []
         self._by_name = {}
         self.subscribers = []

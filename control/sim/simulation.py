@@ -87,8 +87,11 @@ class Simulation:
         tl.cpu += tl.event_mu
         rec = self.recorder
         rec.record(now, sig.id, value)
-        if len(rec._t) >= rec.flush_every:
+        if len(rec._t) >= rec.next_flush:
+            # Release what is final; if slack has built up and little is, wait for another
+            # flush_every events rather than re-sorting the pending list on every output.
             rec.release(tl.cpu)
+            rec.next_flush = len(rec._t) + rec.flush_every
 
     def wait_until(self, time_mu):
         """The CPU blocks until the RTIO counter reaches ``time_mu`` (an input read)."""

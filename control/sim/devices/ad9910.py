@@ -1,68 +1,601 @@
-"""Simulated ``artiq.coredevice.ad9910.AD9910`` (single-tone profiles).
+"""Simulated ``artiq.coredevice.ad9910.AD9910``: one AD9910 DDS channel of an Urukul.
 
-Conversions and quantization as ARTIQ's driver: 32-bit FTW at ``sysclk = refclk /
-[4, 1, 2, 4][clk_div] * pll_n`` (1 GHz with the usual 125 MHz / 4 × 32... as configured),
-16-bit POW, 14-bit ASF; ``amplitude_to_asf`` raises ARTIQ's ``ValueError`` outside [0, 1].
-``set_mu`` takes the same timeline as the hardware: align to the coarse clock, a 64-bit
-profile write over SPI (8 + 32 + 32 bits at divider 2: 1248 mu with an 8 mu coarse
-period), ``io_update_delay``, an 8 mu IO_UPDATE pulse, align again. The frequency, phase
-and amplitude events are recorded at the IO_UPDATE, when the chip applies them.
-Simulator-only check: a frequency outside 0–400 MHz raises ``ValueError``. Only the
-continuous phase mode is simulated (the default); RAM modes are not.
+Same constructor, methods, defaults, constants, conversions and errors as ARTIQ's driver
+(32-bit FTW with ``ftw_per_hz = 2**32 / sysclk``, 16-bit POW, 14-bit ASF;
+``sysclk = refclk / [4, 1, 2, 4][clk_div] * pll_n`` with the PLL, ``refclk / ...``
+without). The chip is a register model: SPI writes fill an I/O buffer that IO_UPDATE
+(the board's TTL, or ``RegIOUpdate``) makes active, as on the AD9910 — so a write followed
+by an IO_UPDATE from another channel's ``set_mu`` takes effect too. What the chip outputs
+is recorded when it changes, at the IO_UPDATE rising edge (or at the CPLD latch of new
+profile pins):
+
+* ``frequency`` (Hz, of the FTW), ``phase`` (turns, of the POW), ``amplitude`` (0..1, of
+  the ASF) — single-tone: the profile selected by the CPLD's PROFILE pins (7 unless
+  ``set_profile``); amplitude from the profile when CFR2's ASF-from-profile bit is set
+  (ARTIQ's ``init`` sets it), from the ASF register with OSK enabled, else full scale;
+  0 when CFR1 powers down the digital core or DAC;
+* ``attenuation`` and ``cfg_sw`` are recorded by the CPLD; the RF switch TTL
+  (``sw_device``) is its own device. The output is on when the TTL or ``cfg_sw`` is.
+
+The simulation starts with the chip as ARTIQ's ``init`` leaves it (every profile 0, ASF
+from profiles, effective-FTW readback); ``init`` runs with ARTIQ's timing. Readback
+(``get_mu``, ``read*``) returns the active registers. As on the chip, ``get_frequency``
+reads the effective FTW (the profile's, in single tone) but ``get_phase``/``get_amplitude``
+read the POW/ASF registers, which single-tone ``set`` never writes; ``set_frequency``/
+``set_phase``/``set_amplitude`` write those registers without IO_UPDATE and do not change a
+single-tone output (the simulator warns once). RAM playback and the digital ramp
+generator are not simulated: in RAM mode the RAM destination keeps its last value (with a
+warning). ``PHASE_MODE_ABSOLUTE``/``TRACKING`` are timed and computed as ARTIQ does (the
+returned POW includes the tracking offset), but the recorded ``phase`` is the written POW
+and the ion model treats it as a continuous-phase offset (the simulator warns once).
+
+Timeline per method, with the default 8 mu coarse period (each SPI word is one RTIO
+event through the slack model):
+
+* ``write16`` 416 mu; ``write32``/``set_cfr1``/``set_cfr2``/``set_ftw``/``set_asf``/
+  ``set_frequency``/``set_amplitude``/``set_sync`` 704 mu; ``set_pow``/``set_phase``
+  416 mu; ``write64``/``set_profile_ram`` 1248 mu;
+* ``read16`` 2352 mu, ``read32``/``get_ftw``/``get_asf``/``get_frequency``/
+  ``get_amplitude`` 4400 mu, ``get_pow``/``get_phase`` 2352 mu, ``read64``/``get_mu``/
+  ``get`` 8640 mu; the CPU waits for the data (slack is gone after a read);
+* ``set_mu``/``set`` (continuous phase, profile write): align the cursor down to 8 mu,
+  1248 mu of SPI, ``io_update_delay``, an 8 mu IO_UPDATE pulse (the new values are
+  recorded at its rising edge, 1248 + ``io_update_delay`` mu after the aligned start),
+  align down again: 1256 mu in all with ``io_update_delay = 0``. Absolute/tracking phase
+  mode adds a 704 mu CFR1 write before the profile write and another after the pulse;
+  with ``ram_destination`` the profile write is replaced by the FTW/ASF/POW register
+  writes ARTIQ makes;
+* ``write_ram(data)`` 176 + 536·len(data) mu; ``read_ram(data)`` 176 + 4232·len(data) mu
+  (more than one word; the CPU waits for the words);
+* ``init``: exact ARTIQ sequence — 50 ms, CFR1, 1 ms IO_UPDATE pulse, 1 ms, AUX_DAC read
+  (not ``blind``) + 50 µs, CFR2, 1 ms pulse, CFR3, 1 µs pulse, CFR3, 1 ms pulse, PLL lock
+  poll (the simulated PLL is locked at the first status read; ``blind``: 100 ms), 10 µs,
+  SYNC tuning if ``sync_delay_seed >= 0``, 1 ms, CPLD configuration write — about 155 ms;
+* ``power_down``: 704 mu + 1 µs pulse; ``clear_smp_err``: 2 × (704 mu + 1 µs) + 10 µs;
+  ``tune_sync_delay``, ``measure_io_update_alignment``, ``tune_io_update_delay``: ARTIQ's
+  sequences against a simulated chip that never sees SYNC errors and whose SYNC_CLK edge
+  sits 1 mu into the 4-sysclk period (deterministic stand-ins, documented as such);
+* attenuator, switch and profile methods: the CPLD's timing.
+
+Checks: ARTIQ's — ``amplitude_to_asf`` raises ``ValueError("Invalid AD9910 fractional
+amplitude!")`` outside [0, 1] (after rounding to the 14-bit code); PLL and clock
+parameters raise ``AssertionError``; ``init`` raises ARTIQ's ``ValueError`` s for SYNC
+misconfiguration. The simulator's own, ``ValueError``: a frequency outside 0 to
+0.4 × sysclk (400 MHz at 1 GHz, the AD9910's usable output; ARTIQ converts any value and
+the chip would output an alias), an FTW above that, an ASF outside 0–0x3fff, a profile
+outside 0–7, an unknown RAM destination.
+Fault (``sim.faults[key]``): ``stuck`` — the chip ignores IO_UPDATE (nothing changes,
+readback stays at the start values).
 """
+import logging
+
 import numpy as np
 
 from control.lang import portable
-from control.sim.devices._spi import SPIT_DDS_WR, transaction_mu
-from control.sim.devices._urukul_dds import UrukulDds
+from control.sim.devices.ttl import record_effect
+from control.sim.devices.urukul import (DEFAULT_PROFILE, SPI_CONFIG, SPI_END, SPI_INPUT,
+                                        SPIT_DDS_RD, SPIT_DDS_WR, RegIOUpdate, _i32,
+                                        urukul_sta_pll_lock, urukul_sta_smp_err)
 
-__all__ = ["AD9910", "PHASE_MODE_CONTINUOUS", "PHASE_MODE_ABSOLUTE",
-           "PHASE_MODE_TRACKING", "DEFAULT_PROFILE"]
+logger = logging.getLogger(__name__)
 
-PHASE_MODE_DEFAULT = -1
+__all__ = [
+    "AD9910",
+    "PHASE_MODE_CONTINUOUS", "PHASE_MODE_ABSOLUTE", "PHASE_MODE_TRACKING",
+    "RAM_DEST_FTW", "RAM_DEST_POW", "RAM_DEST_ASF", "RAM_DEST_POWASF",
+    "RAM_MODE_DIRECTSWITCH", "RAM_MODE_RAMPUP", "RAM_MODE_BIDIR_RAMP",
+    "RAM_MODE_CONT_BIDIR_RAMP", "RAM_MODE_CONT_RAMPUP",
+]
+
+_PHASE_MODE_DEFAULT = -1
 PHASE_MODE_CONTINUOUS = 0
 PHASE_MODE_ABSOLUTE = 1
 PHASE_MODE_TRACKING = 2
-DEFAULT_PROFILE = 7
+
+_AD9910_REG_CFR1 = 0x00
+_AD9910_REG_CFR2 = 0x01
+_AD9910_REG_CFR3 = 0x02
+_AD9910_REG_AUX_DAC = 0x03
+_AD9910_REG_IO_UPDATE = 0x04
+_AD9910_REG_FTW = 0x07
+_AD9910_REG_POW = 0x08
+_AD9910_REG_ASF = 0x09
+_AD9910_REG_SYNC = 0x0a
+_AD9910_REG_RAMP_LIMIT = 0x0b
+_AD9910_REG_RAMP_STEP = 0x0c
+_AD9910_REG_RAMP_RATE = 0x0d
+_AD9910_REG_PROFILE0 = 0x0e
+_AD9910_REG_PROFILE1 = 0x0f
+_AD9910_REG_PROFILE2 = 0x10
+_AD9910_REG_PROFILE3 = 0x11
+_AD9910_REG_PROFILE4 = 0x12
+_AD9910_REG_PROFILE5 = 0x13
+_AD9910_REG_PROFILE6 = 0x14
+_AD9910_REG_PROFILE7 = 0x15
+_AD9910_REG_RAM = 0x16
+
+RAM_DEST_FTW = 0
+RAM_DEST_POW = 1
+RAM_DEST_ASF = 2
+RAM_DEST_POWASF = 3
+
+RAM_MODE_DIRECTSWITCH = 0
+RAM_MODE_RAMPUP = 1
+RAM_MODE_BIDIR_RAMP = 2
+RAM_MODE_CONT_BIDIR_RAMP = 3
+RAM_MODE_CONT_RAMPUP = 4
+
+_DEFAULT_PROFILE_RAM = 0
+
+# The highest frequency the simulator accepts, as a fraction of sysclk (the AD9910 is
+# specified to 400 MHz at 1 GSPS; above, the reconstruction filter and images take over).
+MAX_FREQUENCY_FRACTION = 0.4
+# Where the simulated SYNC_CLK rising edge sits in its period (mu), for the IO_UPDATE
+# alignment tuning.
+_SYNC_EDGE_MU = 1
+
+_MS = 1e-3
+_US = 1e-6
 
 
-class AD9910(UrukulDds):
-    kernel_invariants = {"chip_select", "cpld", "core", "bus", "ftw_per_hz",
-                         "sysclk_per_mu", "sysclk", "sw"}
+class SyncDataUser:
+    """SYNC tuning values from the device database."""
+
+    def __init__(self, core, sync_delay_seed, io_update_delay):
+        self.core = core
+        self.sync_delay_seed = sync_delay_seed
+        self.io_update_delay = io_update_delay
+
+    @portable
+    def init(self):
+        pass
+
+
+class SyncDataEeprom:
+    """SYNC tuning values from the Urukul EEPROM (``"eeprom_device:offset"``). The
+    simulated EEPROM is unprogrammed, so ``init`` yields what ARTIQ's driver makes of
+    one: no SYNC tuning (seed -1) and no IO_UPDATE delay. The I2C read takes no time."""
+
+    def __init__(self, dmgr, core, eeprom_str):
+        self.core = core
+        device, offset = eeprom_str.split(":")
+        self.eeprom_device = device
+        self.eeprom_offset = int(offset)
+        self.sync_delay_seed = 0
+        self.io_update_delay = 0
+
+    @portable
+    def init(self):
+        self.sync_delay_seed = np.int32(-1)
+        self.io_update_delay = np.int32(0)
+
+
+class AD9910:
+    """AD9910 DDS channel on Urukul (``artiq.coredevice.ad9910.AD9910``); see the module
+    docstring for what is simulated and how the timeline advances.
+
+    :param chip_select: 4-7 for one channel (3: the multi-channel select; its writes are
+        kept on its own and recorded on its own key, MASK_NU is not simulated).
+    :param cpld_device: name of the Urukul CPLD.
+    :param sw_device: name of the RF switch TTLOut (the ``sw`` attribute).
+    :param pll_n, pll_cp, pll_vco, pll_en: PLL settings (checked as ARTIQ does).
+    :param sync_delay_seed, io_update_delay: SYNC tuning (numbers, or the same
+        ``"eeprom_device:offset"`` string for both).
+    """
 
     def __init__(self, dmgr, chip_select, cpld_device, sw_device=None, pll_n=40, pll_cp=7,
-                 pll_vco=5, sync_delay_seed=-1, io_update_delay=0, pll_en=1, _key=None,
-                 **ignored):
-        super().__init__(dmgr, chip_select, cpld_device, sw_device, _key)
-        if not 4 <= chip_select <= 7:
-            raise ValueError("AD9910 chip_select must be 4-7, not {}".format(chip_select))
+                 pll_vco=5, sync_delay_seed=-1, io_update_delay=0, pll_en=1, _key=None):
+        self.kernel_invariants = {"cpld", "core", "bus", "chip_select", "pll_en", "pll_n",
+                                  "pll_vco", "pll_cp", "ftw_per_hz", "sysclk_per_mu",
+                                  "sysclk", "sync_data"}
+        self.cpld = dmgr.get(cpld_device)
+        self.core = self.cpld.core
+        self.bus = self.cpld.bus
+        if not 3 <= chip_select <= 7:
+            raise AssertionError("AD9910 chip_select must be 3-7, not {}".format(chip_select))
+        self.chip_select = chip_select
+        if sw_device:
+            self.sw = dmgr.get(sw_device)
+            self.kernel_invariants.add("sw")
         clk = self.cpld.refclk / [4, 1, 2, 4][self.cpld.clk_div]
-        self.sysclk = clk * pll_n if pll_en else clk
-        if pll_en and not 12 <= pll_n <= 127:
-            raise ValueError("Invalid AD9910 PLL multiplication")
-        self.ftw_per_hz = (1 << 32) / self.sysclk
-        self.sysclk_per_mu = int(round(self.sysclk * self.core.ref_period))
-        self.io_update_delay = io_update_delay
+        self.pll_en = pll_en
+        self.pll_n = pll_n
+        self.pll_vco = pll_vco
+        self.pll_cp = pll_cp
+        if pll_en:
+            sysclk = clk * pll_n
+            _require(clk <= 60e6, "AD9910 PLL reference {} Hz above 60 MHz".format(clk))
+            _require(12 <= pll_n <= 127, "AD9910 pll_n {} outside 12-127".format(pll_n))
+            _require(0 <= pll_vco <= 5, "AD9910 pll_vco {} outside 0-5".format(pll_vco))
+            vco_min, vco_max = [(370, 510), (420, 590), (500, 700), (600, 880), (700, 950),
+                                (820, 1150)][pll_vco]
+            _require(vco_min <= sysclk / 1e6 <= vco_max,
+                     "AD9910 sysclk {} MHz outside VCO range {} ({}-{} MHz)".format(
+                         sysclk / 1e6, pll_vco, vco_min, vco_max))
+            _require(0 <= pll_cp <= 7, "AD9910 pll_cp {} outside 0-7".format(pll_cp))
+        else:
+            sysclk = clk
+        _require(sysclk <= 1e9, "AD9910 sysclk {} Hz above 1 GHz".format(sysclk))
+        self.ftw_per_hz = (1 << 32) / sysclk
+        self.sysclk_per_mu = int(round(sysclk * self.core.ref_period))
+        self.sysclk = sysclk
+        self.io_update = self.cpld.io_update if self.cpld.io_update \
+            else RegIOUpdate(self.cpld, self.chip_select)
+        if isinstance(sync_delay_seed, str) or isinstance(io_update_delay, str):
+            if sync_delay_seed != io_update_delay:
+                raise ValueError("When using EEPROM, sync_delay_seed must be equal to "
+                                 "io_update_delay")
+            self.sync_data = SyncDataEeprom(dmgr, self.core, sync_delay_seed)
+        else:
+            self.sync_data = SyncDataUser(self.core, sync_delay_seed, io_update_delay)
         self.phase_mode = PHASE_MODE_CONTINUOUS
-        self.bus = None
-        self._amp = self.sim.signal(self._key, "amplitude", "real", init=0.0)
-        self._profile = [(0, 0, 0)] * 8
-        self._write64_mu = transaction_mu(self.core, [(8, SPIT_DDS_WR), (32, SPIT_DDS_WR),
-                                                      (32, SPIT_DDS_WR)])
+
+        # ---- simulation
+        self.sim = self.core.sim
+        self._tl = self.sim.timeline
+        self._key = _key if _key is not None else "ad9910_cs{}".format(chip_select)
+        self._max_frequency = MAX_FREQUENCY_FRACTION * sysclk
+        sig = self.sim.signal
+        self._sig_freq = sig(self._key, "frequency", "real", init=0.0)
+        self._sig_phase = sig(self._key, "phase", "real", init=0.0)
+        self._sig_amp = sig(self._key, "amplitude", "real", init=0.0)
+        cfr3 = (0x0807c000 | (pll_vco << 24) | (pll_cp << 19) | (pll_en << 8) |
+                (pll_n << 1))
+        # active registers, as ARTIQ's init leaves them; writes wait in _pending
+        self._regs = {_AD9910_REG_CFR1: 2,
+                      _AD9910_REG_CFR2: (1 << 24) | (1 << 16) | (1 << 5),
+                      _AD9910_REG_CFR3: cfr3, _AD9910_REG_AUX_DAC: 0x7f,
+                      _AD9910_REG_FTW: 0, _AD9910_REG_POW: 0, _AD9910_REG_ASF: 0,
+                      _AD9910_REG_SYNC: 0}
+        for p in range(8):
+            self._regs[_AD9910_REG_PROFILE0 + p] = 0
+        self._pending = {}
+        self._ram = [0] * 1024
+        self._pins = DEFAULT_PROFILE
+        self._shown = (0.0, 0.0, 0.0)
+        self._warned = set()
+        if 4 <= chip_select <= 7:
+            self.cpld._attach(chip_select - 4, self)
+            self._pins = self.cpld._channel_profile(chip_select - 4)
+
+    # ---- the chip
+
+    def _warn_once(self, what, message):
+        if what not in self._warned:
+            self._warned.add(what)
+            logger.warning("%s: %s", self._key, message)
+
+    def _io_update(self, t):
+        """IO_UPDATE rising edge at ``t``: the I/O buffer becomes active."""
+        if not self._pending:
+            return
+        if (self.sim.faults.get(self._key) or {}).get("stuck"):
+            self._pending.clear()  # a chip that ignores its updates
+            return
+        self._regs.update(self._pending)
+        self._pending.clear()
+        self._refresh(t)
+
+    def _profile_pins(self, profile, t):
+        """The CPLD latched new PROFILE pins for this channel at ``t``."""
+        self._pins = profile
+        self._refresh(t)
+
+    def _refresh(self, t):
+        """Record what the chip outputs now, if it changed."""
+        regs = self._regs
+        cfr1 = regs[_AD9910_REG_CFR1]
+        shown = self._shown
+        if cfr1 & (1 << 31):
+            dest = (cfr1 >> 29) & 3
+            self._warn_once("ram", "RAM mode is not simulated: the RAM destination keeps "
+                                   "its last value; the other parameters come from the "
+                                   "FTW/POW/ASF registers")
+            f = regs[_AD9910_REG_FTW] / self.ftw_per_hz if dest != RAM_DEST_FTW \
+                else shown[0]
+            p = regs[_AD9910_REG_POW] / 0x10000 \
+                if dest not in (RAM_DEST_POW, RAM_DEST_POWASF) else shown[1]
+            a = ((regs[_AD9910_REG_ASF] >> 2) & 0x3fff) / float(0x3fff) \
+                if dest not in (RAM_DEST_ASF, RAM_DEST_POWASF) else shown[2]
+        else:
+            word = regs[_AD9910_REG_PROFILE0 + self._pins]
+            f = (word & 0xffffffff) / self.ftw_per_hz
+            p = ((word >> 32) & 0xffff) / 0x10000
+            if cfr1 & (1 << 9):  # OSK: the ASF register
+                asf = (regs[_AD9910_REG_ASF] >> 2) & 0x3fff
+            elif regs[_AD9910_REG_CFR2] & (1 << 24):
+                asf = (word >> 48) & 0x3fff
+            else:
+                asf = 0x3fff
+            a = asf / float(0x3fff)
+        if cfr1 & (0b11 << 6):  # digital core or DAC powered down
+            a = 0.0
+        new = (f, p, a)
+        if new != shown:
+            sim = self.sim
+            record_effect(sim, t, self._sig_freq, f)
+            record_effect(sim, t, self._sig_phase, p)
+            record_effect(sim, t, self._sig_amp, a)
+            self._shown = new
+
+    def _effective_ftw(self):
+        regs = self._regs
+        if regs[_AD9910_REG_CFR2] & (1 << 16) and not regs[_AD9910_REG_CFR1] & (1 << 31):
+            return regs[_AD9910_REG_PROFILE0 + self._pins] & 0xffffffff
+        return regs[_AD9910_REG_FTW]
+
+    def _check_frequency(self, frequency):
+        if not 0.0 <= frequency <= self._max_frequency:
+            raise ValueError("{}: frequency {} Hz outside 0-{:g} Hz (0.4 x sysclk; "
+                             "simulator check)".format(self._key, frequency,
+                                                       self._max_frequency))
+
+    # ---- register access (see the module docstring for timing)
+
+    @portable
+    def set_phase_mode(self, phase_mode):
+        self.phase_mode = phase_mode
+
+    @portable
+    def write16(self, addr, data):
+        self.bus._xfer(SPI_CONFIG | SPI_END, 24, SPIT_DDS_WR)
+        self._pending[addr] = int(data) & 0xffff
+
+    @portable
+    def write32(self, addr, data):
+        self.bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
+        self.bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)
+        self._pending[addr] = int(data) & 0xffffffff
+
+    @portable
+    def write64(self, addr, data_high, data_low):
+        bus = self.bus
+        bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
+        bus._xfer(SPI_CONFIG, 32, SPIT_DDS_WR)
+        bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)
+        self._pending[addr] = ((int(data_high) & 0xffffffff) << 32) | \
+            (int(data_low) & 0xffffffff)
+
+    def _reg_value(self, addr):
+        if addr == _AD9910_REG_FTW:
+            return self._effective_ftw()
+        return self._regs.get(addr, 0)
+
+    @portable
+    def read16(self, addr):
+        self.bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
+        t = self.bus._xfer(SPI_CONFIG | SPI_END | SPI_INPUT, 16, SPIT_DDS_RD)
+        self.bus._read_at(t)
+        return np.int32(self._reg_value(addr) & 0xffff)
+
+    @portable
+    def read32(self, addr):
+        self.bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
+        t = self.bus._xfer(SPI_CONFIG | SPI_END | SPI_INPUT, 32, SPIT_DDS_RD)
+        self.bus._read_at(t)
+        return _i32(self._reg_value(addr))
+
+    @portable
+    def read64(self, addr):
+        bus = self.bus
+        bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
+        t_hi = bus._xfer(SPI_CONFIG | SPI_INPUT, 32, SPIT_DDS_RD)
+        t_lo = bus._xfer(SPI_CONFIG | SPI_END | SPI_INPUT, 32, SPIT_DDS_RD)
+        bus._read_at(t_hi)
+        bus._read_at(t_lo)
+        value = self._reg_value(addr) & 0xffffffffffffffff
+        return np.int64(value - (1 << 64) if value >> 63 else value)
+
+    @portable
+    def write_ram(self, data):
+        bus = self.bus
+        bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
+        bus.set_config_mu(SPI_CONFIG, 32, SPIT_DDS_WR, self.chip_select)
+        for i in range(len(data) - 1):
+            bus.write(data[i])
+        bus.set_config_mu(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR, self.chip_select)
+        bus.write(data[len(data) - 1])
+        # RAM words are written directly (no IO_UPDATE); the simulated RAM keeps them
+        # from address 0, whatever the profile's start address.
+        self._ram[:len(data)] = [int(d) & 0xffffffff for d in data]
+
+    @portable
+    def read_ram(self, data):
+        bus = self.bus
+        bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
+        n = len(data) - 1
+        ends = []
+        if n > 0:
+            bus.set_config_mu(SPI_CONFIG | SPI_INPUT, 32, SPIT_DDS_RD, self.chip_select)
+        for i in range(n):
+            bus.write(0)
+            ends.append(self._tl.now)
+        ends.append(bus._xfer(SPI_CONFIG | SPI_INPUT | SPI_END, 32, SPIT_DDS_RD))
+        for t in ends:
+            bus._read_at(t)
+        for i in range(len(data)):
+            data[i] = _i32(self._ram[i])
+
+    @portable
+    def set_cfr1(self, power_down=0b0000, phase_autoclear=0, drg_load_lrr=0,
+                 drg_autoclear=0, phase_clear=0, internal_profile=0, ram_destination=0,
+                 ram_enable=0, manual_osk_external=0, osk_enable=0, select_auto_osk=0):
+        self.write32(_AD9910_REG_CFR1,
+                     (ram_enable << 31) | (ram_destination << 29) |
+                     (manual_osk_external << 23) | (internal_profile << 17) |
+                     (drg_load_lrr << 15) | (drg_autoclear << 14) |
+                     (phase_autoclear << 13) | (phase_clear << 11) | (osk_enable << 9) |
+                     (select_auto_osk << 8) | (power_down << 4) | 2)
+
+    @portable
+    def set_cfr2(self, asf_profile_enable=1, drg_destination=0, drg_enable=0,
+                 drg_nodwell_high=0, drg_nodwell_low=0, effective_ftw=1,
+                 sync_validation_disable=0, matched_latency_enable=0):
+        self.write32(_AD9910_REG_CFR2,
+                     (asf_profile_enable << 24) | (drg_destination << 20) |
+                     (drg_enable << 19) | (drg_nodwell_high << 18) |
+                     (drg_nodwell_low << 17) | (effective_ftw << 16) |
+                     (matched_latency_enable << 7) | (sync_validation_disable << 5))
+
+    # ---- set-up
+
+    @portable
+    def init(self, blind=False, dds_channel_idx=0):
+        """ARTIQ's initialization sequence and timing (about 155 ms; 254 ms blind); the
+        simulated PLL locks at the first poll."""
+        tl = self._tl
+        self.sync_data.init()
+        if self.sync_data.sync_delay_seed >= 0 and not self.cpld.sync_div:
+            raise ValueError("parent CPLD does not drive SYNC")
+        if self.sync_data.sync_delay_seed >= 0:
+            if self.sysclk_per_mu != self.sysclk * self.core.ref_period:
+                raise ValueError("incorrect clock ratio for synchronization")
+        tl.take_time(50 * _MS)
+        self.set_cfr1()
+        self.io_update.pulse(1 * _MS)
+        tl.take_time(1 * _MS)
+        if not blind:
+            if self.read32(_AD9910_REG_AUX_DAC) & 0xff != 0x7f:
+                raise ValueError("Urukul AD9910 AUX_DAC mismatch")
+            tl.take_time(50 * _US)
+        self.set_cfr2(sync_validation_disable=1)
+        self.io_update.pulse(1 * _MS)
+        cfr3 = (0x0807c000 | (self.pll_vco << 24) | (self.pll_cp << 19) |
+                (self.pll_en << 8) | (self.pll_n << 1))
+        self.write32(_AD9910_REG_CFR3, cfr3 | 0x400)  # PFD reset
+        self.io_update.pulse(1 * _US)
+        if self.pll_en:
+            self.write32(_AD9910_REG_CFR3, cfr3)
+            self.io_update.pulse(1 * _MS)
+            if blind:
+                tl.take_time(100 * _MS)
+            else:
+                bit = dds_channel_idx if self.chip_select == 3 else self.chip_select - 4
+                for attempt in range(100):
+                    lock = urukul_sta_pll_lock(self.cpld.sta_read())
+                    tl.take_time(1 * _MS)
+                    if lock & (1 << bit):
+                        break
+                    if attempt >= 99:
+                        raise ValueError("PLL lock timeout")
+        tl.take_time(10 * _US)
+        if self.sync_data.sync_delay_seed >= 0 and not blind and self.chip_select != 3:
+            self.tune_sync_delay(self.sync_data.sync_delay_seed)
+        tl.take_time(1 * _MS)
+        self.cpld.cfg_write(self.cpld.cfg_reg)
+
+    @portable
+    def power_down(self, bits=0b1111):
+        self.set_cfr1(power_down=bits)
+        self.io_update.pulse(1 * _US)
+
+    # ---- single tone
+
+    @portable
+    def set_mu(self, ftw=0, pow_=0, asf=0x3fff, phase_mode=_PHASE_MODE_DEFAULT,
+               ref_time_mu=np.int64(-1), profile=DEFAULT_PROFILE, ram_destination=-1):
+        """Write a single-tone profile (or the FTW/POW/ASF registers) and pulse
+        IO_UPDATE; returns the POW written (with the phase-tracking offset)."""
+        ftw = int(ftw) & 0xffffffff
+        if ftw / self.ftw_per_hz > self._max_frequency:
+            raise ValueError("{}: FTW {:#x} is {} Hz, above {:g} Hz (0.4 x sysclk; "
+                             "simulator check)".format(self._key, ftw, ftw / self.ftw_per_hz,
+                                                       self._max_frequency))
+        if not 0 <= asf <= 0x3fff:
+            raise ValueError("{}: ASF {} outside 0-0x3fff (simulator check)".format(
+                self._key, asf))
+        if not 0 <= profile <= 7:
+            raise ValueError("{}: profile {} outside 0-7 (simulator check)".format(
+                self._key, profile))
+        if ram_destination not in (-1, RAM_DEST_FTW, RAM_DEST_POW, RAM_DEST_ASF,
+                                   RAM_DEST_POWASF):
+            raise ValueError("{}: unknown RAM destination {} (simulator check)".format(
+                self._key, ram_destination))
+        if phase_mode == _PHASE_MODE_DEFAULT:
+            phase_mode = self.phase_mode
+        tl = self._tl
+        tl.now &= ~7  # align to the coarse RTIO clock (SYNC_CLK)
+        pow_ = int(pow_)
+        if phase_mode != PHASE_MODE_CONTINUOUS:
+            self._warn_once("phase_mode", "absolute/tracking phase mode: the recorded phase "
+                                          "is the written POW, which the ion model treats "
+                                          "as a continuous-phase offset")
+            self.set_cfr1(phase_autoclear=1)
+            if phase_mode == PHASE_MODE_TRACKING and ref_time_mu < 0:
+                ref_time_mu = 0
+            if ref_time_mu >= 0:
+                dt = int(_i32(int(_i32(tl.now)) - int(_i32(ref_time_mu))))
+                pow_ = int(_i32(pow_ + (int(_i32(int(_i32(dt * int(_i32(ftw)))) *
+                                                 self.sysclk_per_mu)) >> 16)))
+        if ram_destination == -1:
+            self.write64(_AD9910_REG_PROFILE0 + profile, (asf << 16) | (pow_ & 0xffff), ftw)
+        else:
+            if ram_destination != RAM_DEST_FTW:
+                self.set_ftw(ftw)
+            if ram_destination != RAM_DEST_POWASF:
+                if ram_destination != RAM_DEST_ASF:
+                    self.set_asf(asf)
+                if ram_destination != RAM_DEST_POW:
+                    self.set_pow(pow_)
+        tl.now += int(self.sync_data.io_update_delay)
+        self.io_update.pulse_mu(8)  # the new values take effect at its rising edge
+        tl.now &= ~7
+        if phase_mode != PHASE_MODE_CONTINUOUS:
+            self.set_cfr1()
+        return np.int32(pow_)
+
+    @portable
+    def get_mu(self, profile=DEFAULT_PROFILE):
+        """(FTW, POW, ASF) of a profile, read back over SPI (8640 mu; the CPU waits)."""
+        data = int(self.read64(_AD9910_REG_PROFILE0 + profile))
+        return (_i32(data), np.int32((data >> 32) & 0xffff),
+                np.int32((data >> 48) & 0x3fff))
+
+    @portable
+    def set_profile_ram(self, start, end, step=1, profile=_DEFAULT_PROFILE_RAM,
+                        nodwell_high=0, zero_crossing=0, mode=1):
+        hi = (step << 8) | (end >> 2)
+        lo = ((end << 30) | (start << 14) | (nodwell_high << 5) | (zero_crossing << 3) |
+              mode)
+        self.write64(_AD9910_REG_PROFILE0 + profile, hi, lo)
+
+    @portable
+    def set_ftw(self, ftw):
+        self.write32(_AD9910_REG_FTW, ftw)
+
+    @portable
+    def set_asf(self, asf):
+        self.write32(_AD9910_REG_ASF, asf << 2)
+
+    @portable
+    def set_pow(self, pow_):
+        self.write16(_AD9910_REG_POW, pow_)
+
+    @portable
+    def get_ftw(self):
+        return self.read32(_AD9910_REG_FTW)
+
+    @portable
+    def get_asf(self):
+        return np.int32(int(self.read32(_AD9910_REG_ASF)) >> 2)
+
+    @portable
+    def get_pow(self):
+        return self.read16(_AD9910_REG_POW)
 
     # ---- conversions (ARTIQ's)
 
     @portable
     def frequency_to_ftw(self, frequency):
-        return np.int32(round(self.ftw_per_hz * frequency))
+        return _i32(round(self.ftw_per_hz * frequency))
 
     @portable
     def ftw_to_frequency(self, ftw):
-        return (int(ftw) & 0xffffffff) / self.ftw_per_hz
+        return ftw / self.ftw_per_hz
 
     @portable
     def turns_to_pow(self, turns):
-        return np.int32(round(turns * 0x10000)) & np.int32(0xffff)
+        return np.int32(int(_i32(round(turns * 0x10000))) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):
@@ -70,7 +603,7 @@ class AD9910(UrukulDds):
 
     @portable
     def amplitude_to_asf(self, amplitude):
-        code = np.int32(round(amplitude * 0x3fff))
+        code = _i32(round(amplitude * 0x3fff))
         if code < 0 or code > 0x3fff:
             raise ValueError("Invalid AD9910 fractional amplitude!")
         return code
@@ -79,51 +612,66 @@ class AD9910(UrukulDds):
     def asf_to_amplitude(self, asf):
         return asf / float(0x3fff)
 
-    # ---- set-up
+    @portable
+    def frequency_to_ram(self, frequency, ram):
+        for i in range(len(ram)):
+            ram[i] = self.frequency_to_ftw(frequency[i])
 
     @portable
-    def init(self, blind=False, dds_channel_idx=0):
-        # ARTIQ's init writes CFR1/CFR2/CFR3, waits for the PLL to lock (polling, about
-        # 1 ms) and synchronizes: modelled as the register writes plus 1 ms.
-        self.tm.now += 3 * transaction_mu(self.core, [(8, SPIT_DDS_WR), (32, SPIT_DDS_WR)])
-        self.sim.wait_until(self.tm.now)
-        self.tm.now += int(round(1e-3 / self.core.ref_period))
+    def turns_to_ram(self, turns, ram):
+        for i in range(len(ram)):
+            ram[i] = _i32(int(self.turns_to_pow(turns[i])) << 16)
 
     @portable
-    def set_phase_mode(self, phase_mode):
-        if phase_mode != PHASE_MODE_CONTINUOUS:
-            raise NotImplementedError("the simulated AD9910 models the continuous phase "
-                                      "mode only")
-        self.phase_mode = phase_mode
-
-    # ---- single tone
+    def amplitude_to_ram(self, amplitude, ram):
+        for i in range(len(ram)):
+            ram[i] = _i32(int(self.amplitude_to_asf(amplitude[i])) << 18)
 
     @portable
-    def set_mu(self, ftw=0, pow_=0, asf=0x3fff, phase_mode=PHASE_MODE_DEFAULT,
-               ref_time_mu=np.int64(-1), profile=DEFAULT_PROFILE, ram_destination=-1):
-        if phase_mode not in (PHASE_MODE_DEFAULT, PHASE_MODE_CONTINUOUS):
-            raise NotImplementedError("the simulated AD9910 models the continuous phase "
-                                      "mode only")
-        if not 0 <= asf <= 0x3fff:
-            raise ValueError("{}: ASF {} outside 0-0x3fff".format(self._key, asf))
-        frequency = self.ftw_to_frequency(ftw)
-        self._check_frequency(frequency)
-        self._align()
-        self.tm.now += self._write64_mu
-        if self.sim.faults.get(self._key, {}).get("stuck"):
-            self.tm.now += 8
-            return np.int32(pow_)  # a chip that ignores writes: nothing changes
-        self._profile[profile] = (int(ftw), int(pow_) & 0xffff, int(asf))
-        t = self._io_update(int(self.io_update_delay))
-        self._align()
-        if profile == DEFAULT_PROFILE:
-            self._record(t, frequency, self.pow_to_turns(int(pow_) & 0xffff),
-                         self.asf_to_amplitude(asf))
-        return np.int32(pow_)
+    def turns_amplitude_to_ram(self, turns, amplitude, ram):
+        for i in range(len(ram)):
+            ram[i] = _i32((int(self.turns_to_pow(turns[i])) << 16) |
+                          (int(self.amplitude_to_asf(amplitude[i])) << 2))
+
+    # ---- the register (not profile) setters and getters
+
+    def _warn_register(self):
+        self._warn_once("register", "set_frequency/set_phase/set_amplitude write the "
+                                    "FTW/POW/ASF registers without IO_UPDATE; a single-tone "
+                                    "output (set, set_mu) does not use them")
 
     @portable
-    def set(self, frequency=0.0, phase=0.0, amplitude=1.0, phase_mode=PHASE_MODE_DEFAULT,
+    def set_frequency(self, frequency):
+        self._warn_register()
+        self.set_ftw(self.frequency_to_ftw(frequency))
+
+    @portable
+    def set_amplitude(self, amplitude):
+        self._warn_register()
+        self.set_asf(self.amplitude_to_asf(amplitude))
+
+    @portable
+    def set_phase(self, turns):
+        self._warn_register()
+        self.set_pow(self.turns_to_pow(turns))
+
+    @portable
+    def get_frequency(self):
+        return self.ftw_to_frequency(self.get_ftw())
+
+    @portable
+    def get_amplitude(self):
+        return self.asf_to_amplitude(self.get_asf())
+
+    @portable
+    def get_phase(self):
+        return self.pow_to_turns(self.get_pow())
+
+    @portable
+    def set(self, frequency=0.0, phase=0.0, amplitude=1.0, phase_mode=_PHASE_MODE_DEFAULT,
             ref_time_mu=np.int64(-1), profile=DEFAULT_PROFILE, ram_destination=-1):
+        """Set a single-tone profile in SI units (see ``set_mu``); returns the phase
+        written, in turns."""
         self._check_frequency(frequency)
         return self.pow_to_turns(self.set_mu(
             self.frequency_to_ftw(frequency), self.turns_to_pow(phase),
@@ -131,41 +679,157 @@ class AD9910(UrukulDds):
             ram_destination))
 
     @portable
-    def get_mu(self, profile=DEFAULT_PROFILE):
-        """Read the profile back (SPI read: the CPU waits for it)."""
-        self.tm.now += self._write64_mu
-        self.sim.wait_until(self.tm.now)
-        ftw, pow_, asf = self._profile[profile]
-        return np.int32(ftw), np.int32(pow_), np.int32(asf)
-
-    @portable
     def get(self, profile=DEFAULT_PROFILE):
         ftw, pow_, asf = self.get_mu(profile)
-        return self.ftw_to_frequency(ftw), self.pow_to_turns(pow_), self.asf_to_amplitude(asf)
+        return (self.ftw_to_frequency(ftw), self.pow_to_turns(pow_),
+                self.asf_to_amplitude(asf))
+
+    # ---- the channel's share of the CPLD
 
     @portable
-    def get_frequency(self):
-        return self.get()[0]
+    def set_att_mu(self, att):
+        self.cpld.set_att_mu(self.chip_select - 4, att)
 
     @portable
-    def get_phase(self):
-        return self.get()[1]
+    def set_att(self, att):
+        self.cpld.set_att(self.chip_select - 4, att)
 
     @portable
-    def get_amplitude(self):
-        return self.get()[2]
+    def get_att_mu(self):
+        return self.cpld.get_channel_att_mu(self.chip_select - 4)
 
     @portable
-    def set_frequency(self, frequency):
-        ftw, pow_, asf = self._profile[DEFAULT_PROFILE]
-        self.set_mu(self.frequency_to_ftw(frequency), pow_, asf)
+    def get_att(self):
+        return self.cpld.get_channel_att(self.chip_select - 4)
 
     @portable
-    def set_phase(self, turns):
-        ftw, pow_, asf = self._profile[DEFAULT_PROFILE]
-        self.set_mu(ftw, self.turns_to_pow(turns), asf)
+    def cfg_sw(self, state):
+        self.cpld.cfg_sw(self.chip_select - 4, state)
 
     @portable
-    def set_amplitude(self, amplitude):
-        ftw, pow_, asf = self._profile[DEFAULT_PROFILE]
-        self.set_mu(ftw, pow_, self.amplitude_to_asf(amplitude))
+    def cfg_osk(self, state):
+        self.cpld.cfg_osk(self.chip_select - 4, state)
+
+    @portable
+    def cfg_drctl(self, state):
+        self.cpld.cfg_drctl(self.chip_select - 4, state)
+
+    @portable
+    def cfg_drhold(self, state):
+        self.cpld.cfg_drhold(self.chip_select - 4, state)
+
+    @portable
+    def cfg_mask_nu(self, state):
+        self.cpld.cfg_mask_nu(self.chip_select - 4, state)
+
+    @portable
+    def cfg_att_en(self, state):
+        self.cpld.cfg_att_en(self.chip_select - 4, state)
+
+    @portable
+    def set_profile(self, profile):
+        self.cpld.set_profile(self.chip_select - 4, profile)
+
+    # ---- synchronization (deterministic stand-ins; see the module docstring)
+
+    @portable
+    def set_sync(self, in_delay, window, en_sync_gen=0):
+        self.write32(_AD9910_REG_SYNC,
+                     (window << 28) | (1 << 27) | (en_sync_gen << 26) | (in_delay << 3))
+
+    @portable
+    def clear_smp_err(self):
+        self.set_cfr2(sync_validation_disable=1)
+        self.io_update.pulse(1 * _US)
+        self._tl.take_time(10 * _US)
+        self.set_cfr2(sync_validation_disable=0)
+        self.io_update.pulse(1 * _US)
+
+    @portable
+    def tune_sync_delay(self, search_seed=15, dds_channel_idx=0):
+        """ARTIQ's search for a SYNC_IN delay and validation window; the simulated chip
+        never reports a sampling error, so it widens the window until the delay span
+        runs out and returns ``(search_seed, 5)``."""
+        if not self.cpld.sync_div:
+            raise ValueError("parent cpld does not drive SYNC")
+        span, margin, min_window = 13, 1, 0
+        bit = dds_channel_idx if self.chip_select == 3 else self.chip_select - 4
+        tl = self._tl
+        for window in range(16):
+            found = -1
+            for k in range(span - 2 * window):
+                step = -(k >> 1) - 1 if k & 1 else k >> 1  # 0, -1, +1, -2, +2, ...
+                in_delay = search_seed + step
+                if not 0 <= in_delay <= 31:
+                    continue
+                self.set_sync(in_delay, window)
+                self.clear_smp_err()
+                tl.take_time(100 * _US)
+                err = urukul_sta_smp_err(self.cpld.sta_read())
+                tl.take_time(100 * _US)
+                if not (err >> bit) & 1:
+                    found = in_delay
+                    break
+            if found >= 0:
+                search_seed = found
+                continue
+            if window > min_window:
+                window = max(min_window, window - 1 - margin)
+                self.set_sync(search_seed, window)
+                self.clear_smp_err()
+                tl.take_time(100 * _US)
+                return search_seed, window
+            break
+        raise ValueError("no valid window/delay")
+
+    @portable
+    def measure_io_update_alignment(self, delay_start, delay_stop):
+        """ARTIQ's DRG measurement sequence and timing; the result comes from a
+        simulated SYNC_CLK whose rising edge is ``_SYNC_EDGE_MU`` into each period."""
+        tl = self._tl
+        self.set_cfr1(drg_load_lrr=1, drg_autoclear=1)
+        self.set_cfr2(drg_enable=1)
+        self.write64(_AD9910_REG_RAMP_LIMIT, -1, 0)
+        self.write32(_AD9910_REG_RAMP_RATE, 0x00010000)
+        self.write64(_AD9910_REG_RAMP_STEP, -1, 0)
+        t = (tl.now + 8) & ~7
+        tl.now = t + delay_start
+        self.io_update.pulse_mu(16 - delay_start)
+        self.set_cfr1()
+        self.write64(_AD9910_REG_RAMP_STEP, 0, 0)
+        tl.now = t + 0x1000 + delay_stop
+        self.io_update.pulse_mu(16 - delay_stop)
+        self.read32(_AD9910_REG_FTW)
+        tl.take_time(100 * _US)
+        self.set_cfr2(drg_enable=0)
+        self.io_update.pulse_mu(8)
+        period = 4 * self.sysclk_per_mu
+
+        def sync_cycle(time_mu):  # the SYNC_CLK cycle an IO_UPDATE at time_mu lands in
+            return -((_SYNC_EDGE_MU - time_mu) // period)
+        ftw = sync_cycle(t + 0x1000 + delay_stop) - sync_cycle(t + delay_start) + 1
+        return np.int32(ftw & 1)
+
+    @portable
+    def tune_io_update_delay(self):
+        """ARTIQ's scan for the IO_UPDATE delay farthest from the SYNC_CLK edge."""
+        period = self.sysclk_per_mu * 4
+        repeat = 100
+        for i in range(period):
+            t = sum(int(self.measure_io_update_alignment(i, i + 2)) for _ in range(repeat))
+            if t != 0:
+                continue
+            left = sum(int(self.measure_io_update_alignment(i, i + 1))
+                       for _ in range(repeat))
+            right = sum(int(self.measure_io_update_alignment(i + 1, i + 2))
+                        for _ in range(repeat))
+            if (left == 0 and right == 0) or (left == repeat and right == repeat):
+                raise ValueError("no clear IO_UPDATE-SYNC_CLK alignment edge found")
+            return (i + 1 + period // 2) & (period - 1)
+        raise ValueError("no IO_UPDATE-SYNC_CLK alignment edge found")
+
+
+def _require(condition, message):
+    """ARTIQ checks the PLL and clock parameters with ``assert``."""
+    if not condition:
+        raise AssertionError(message)

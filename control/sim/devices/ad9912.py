@@ -1,38 +1,249 @@
-"""Simulated ``artiq.coredevice.ad9912.AD9912``.
+"""Simulated ``artiq.coredevice.ad9912.AD9912``: one AD9912 DDS channel of an Urukul.
 
-As ARTIQ's driver: 48-bit FTW at ``sysclk = refclk / [1, 1, 2, 4][clk_div] * pll_n``,
-14-bit POW, no amplitude control (the Urukul attenuator sets the power). ``set_mu`` takes
-the hardware's timeline: a streamed 16 + 32 + 32-bit SPI write at divider 2 (1384 mu with
-an 8 mu coarse period) then a 10 ns IO_UPDATE pulse, when the new frequency and phase are
-recorded. Simulator-only check: a frequency outside 0–400 MHz raises ``ValueError``.
+Same constructor, methods, defaults, conversions and errors as ARTIQ's driver: 48-bit FTW
+(``ftw_per_hz = 2**48 / sysclk``), 14-bit POW (``turns_to_pow`` keeps 16 bits as ARTIQ
+does; the chip uses 14), no amplitude control (the Urukul attenuator sets the power);
+``sysclk = refclk / [1, 1, 2, 4][clk_div] * pll_n`` (the reference doubled below 11 MHz)
+with the PLL, ``refclk`` without. The chip is a byte-register model: SPI writes fill an
+I/O buffer that IO_UPDATE (the board's TTL, or ``RegIOUpdate``) makes active; readback
+returns the active registers. Recorded when the output changes, at the IO_UPDATE rising
+edge: ``frequency`` (Hz, of the FTW) and ``phase`` (turns, of the 14-bit POW); no
+``amplitude``. ``attenuation`` and ``cfg_sw`` are recorded by the CPLD. The simulation
+starts with the chip initialized and FTW = POW = 0.
+
+Timeline per method, with the default 8 mu coarse period (each SPI word is one RTIO
+event through the slack model):
+
+* ``write(addr, data, length)``: 288 + (8 + ((8·length + 1)·2 + 1)·8) mu (448 for one
+  byte); ``read(addr, length)``: 288 + (8 + ((8·length + 1)·16 + 1)·8) mu (4528 for four
+  bytes), the CPU waits for the data;
+* ``set_mu``/``set``: a streamed 16 + 32 + 32-bit write (1376 mu) then a 10 ns IO_UPDATE
+  pulse (the new values are recorded at its rising edge, 1376 mu after the start): 1386 mu;
+* ``get_mu``/``get``: two 4-byte reads with ``core.break_realtime()`` between them, as
+  ARTIQ does (4528 mu, at least 125 µs of slack regained, 4528 mu); the CPU waits;
+* ``init``: exact ARTIQ sequence — serial config write, 2 µs IO_UPDATE pulse, product-ID
+  read, 50 µs, power-down write, 2 µs pulse, (PLL: N-divider write, 2 µs pulse, PLL
+  config write, 2 µs pulse), 1 ms; the simulated chip answers product ID 0x1982;
+* attenuator and switch methods: the CPLD's timing.
+
+Checks: ARTIQ's — PLL/clock parameters and chip select raise ``AssertionError``, ``init``
+raises its ``ValueError`` on a product-ID mismatch (never, here). The simulator's own,
+``ValueError``: a frequency outside 0 to 0.4 × sysclk (400 MHz at 1 GHz), an FTW above
+that or outside 48 bits, a POW outside 0–0xffff.
+Fault (``sim.faults[key]``): ``stuck`` — the chip ignores IO_UPDATE.
 """
 import numpy as np
 
 from control.lang import portable
-from control.sim.devices._spi import SPIT_DDS_WR, transaction_mu
-from control.sim.devices._urukul_dds import UrukulDds
+from control.sim.devices.ttl import record_effect
+from control.sim.devices.urukul import (SPI_CONFIG, SPI_END, SPI_INPUT, SPIT_DDS_RD,
+                                        SPIT_DDS_WR, RegIOUpdate, _i32)
 
 __all__ = ["AD9912"]
 
+# registers (artiq.coredevice.ad9912_reg)
+AD9912_SER_CONF = 0x000
+AD9912_PRODIDH = 0x003
+AD9912_PWRCNTRL1 = 0x010
+AD9912_N_DIV = 0x020
+AD9912_PLLCFG = 0x022
+AD9912_FTW0 = 0x1a6
+AD9912_FTW3 = 0x1a9
+AD9912_FTW5 = 0x1ab
+AD9912_POW0 = 0x1ac
+AD9912_POW1 = 0x1ad
 
-class AD9912(UrukulDds):
-    kernel_invariants = {"chip_select", "cpld", "core", "bus", "ftw_per_hz", "sw"}
+MAX_FREQUENCY_FRACTION = 0.4
+_PRODUCT_ID = 0x1982
+
+_US = 1e-6
+_MS = 1e-3
+_NS = 1e-9
+
+
+class AD9912:
+    """AD9912 DDS channel on Urukul (``artiq.coredevice.ad9912.AD9912``); see the module
+    docstring for what is simulated and how the timeline advances.
+
+    :param chip_select: 4-7.
+    :param cpld_device: name of the Urukul CPLD.
+    :param sw_device: name of the RF switch TTLOut (the ``sw`` attribute).
+    :param pll_n: PLL multiplier; ``pll_en``: 0 to bypass the PLL.
+    """
 
     def __init__(self, dmgr, chip_select, cpld_device, sw_device=None, pll_n=10, pll_en=1,
-                 _key=None, **ignored):
-        super().__init__(dmgr, chip_select, cpld_device, sw_device, _key)
+                 _key=None):
+        self.kernel_invariants = {"cpld", "core", "bus", "chip_select", "pll_n", "pll_en",
+                                  "ftw_per_hz"}
+        self.cpld = dmgr.get(cpld_device)
+        self.core = self.cpld.core
+        self.bus = self.cpld.bus
         if not 4 <= chip_select <= 7:
-            raise ValueError("AD9912 chip_select must be 4-7, not {}".format(chip_select))
-        sysclk = self.cpld.refclk / [1, 1, 2, 4][self.cpld.clk_div]
+            raise AssertionError("AD9912 chip_select must be 4-7, not {}".format(chip_select))
+        self.chip_select = chip_select
+        if sw_device:
+            self.sw = dmgr.get(sw_device)
+            self.kernel_invariants.add("sw")
+        self.pll_en = pll_en
+        self.pll_n = pll_n
         if pll_en:
-            sysclk *= pll_n
-        self.sysclk = sysclk
+            refclk = self.cpld.refclk
+            if refclk < 11e6:
+                refclk = refclk * 2  # the SYSCLK PLL doubler
+            sysclk = refclk / [1, 1, 2, 4][self.cpld.clk_div] * pll_n
+        else:
+            sysclk = self.cpld.refclk
+        if not sysclk <= 1e9:
+            raise AssertionError("AD9912 sysclk {} Hz above 1 GHz".format(sysclk))
         self.ftw_per_hz = 1 / sysclk * (np.int64(1) << 48)
-        self.bus = None
-        self._ftw = np.int64(0)
-        self._pow = np.int32(0)
-        self._set_mu_mu = transaction_mu(self.core, [(16, SPIT_DDS_WR), (32, SPIT_DDS_WR),
-                                                     (32, SPIT_DDS_WR)])
+        self.io_update = self.cpld.io_update if self.cpld.io_update \
+            else RegIOUpdate(self.cpld, self.chip_select)
+
+        # ---- simulation
+        self.sysclk = sysclk
+        self.sim = self.core.sim
+        self._tl = self.sim.timeline
+        self._key = _key if _key is not None else "ad9912_cs{}".format(chip_select)
+        self._max_frequency = MAX_FREQUENCY_FRACTION * sysclk
+        self._sig_freq = self.sim.signal(self._key, "frequency", "real", init=0.0)
+        self._sig_phase = self.sim.signal(self._key, "phase", "real", init=0.0)
+        # byte registers: active, and the I/O buffer waiting for IO_UPDATE
+        self._regs = {AD9912_PRODIDH: _PRODUCT_ID >> 8, AD9912_PRODIDH - 1: _PRODUCT_ID & 0xff}
+        self._pending = {}
+        self._shown = (0.0, 0.0)
+        self.cpld._attach(chip_select - 4, self)
+
+    # ---- the chip
+
+    def _word(self, regs, high, nbytes):
+        value = 0
+        for addr in range(high, high - nbytes, -1):
+            value = (value << 8) | regs.get(addr, 0)
+        return value
+
+    def _io_update(self, t):
+        if not self._pending:
+            return
+        if (self.sim.faults.get(self._key) or {}).get("stuck"):
+            self._pending.clear()
+            return
+        self._regs.update(self._pending)
+        self._pending.clear()
+        ftw = self._word(self._regs, AD9912_FTW5, 6)
+        pow_ = self._word(self._regs, AD9912_POW1, 2) & 0x3fff
+        new = (ftw / self.ftw_per_hz, pow_ / (1 << 14))
+        if new != self._shown:
+            record_effect(self.sim, t, self._sig_freq, new[0])
+            record_effect(self.sim, t, self._sig_phase, new[1])
+            self._shown = new
+
+    def _profile_pins(self, profile, t):
+        pass  # the AD9912 has no profiles
+
+    def _store(self, addr, data, nbytes):
+        """``nbytes`` bytes of ``data`` (MSB first) from ``addr`` downwards, as the chip
+        takes an MSB-first transfer."""
+        for i in range(nbytes):
+            self._pending[addr - i] = (int(data) >> (8 * (nbytes - 1 - i))) & 0xff
+
+    # ---- register access
+
+    @portable
+    def write(self, addr, data, length):
+        if not 0 < length <= 4:
+            raise AssertionError("AD9912 write length {} outside 1-4".format(length))
+        self.bus._xfer(SPI_CONFIG, 16, SPIT_DDS_WR)
+        self.bus._xfer(SPI_CONFIG | SPI_END, length * 8, SPIT_DDS_WR)
+        self._store(addr, data, length)
+
+    @portable
+    def read(self, addr, length):
+        if not 0 < length <= 4:
+            raise AssertionError("AD9912 read length {} outside 1-4".format(length))
+        self.bus._xfer(SPI_CONFIG, 16, SPIT_DDS_WR)
+        t = self.bus._xfer(SPI_CONFIG | SPI_END | SPI_INPUT, length * 8, SPIT_DDS_RD)
+        self.bus._read_at(t)
+        return _i32(self._word(self._regs, addr, length))
+
+    @portable
+    def init(self):
+        """ARTIQ's initialization sequence and timing (about 1.06 ms)."""
+        self.write(AD9912_SER_CONF, 0x99, length=1)
+        self.io_update.pulse(2 * _US)
+        prodid = self.read(AD9912_PRODIDH, length=2)
+        if (prodid != 0x1982) and (prodid != 0x1902):
+            raise ValueError("Urukul AD9912 product id mismatch")
+        self._tl.take_time(50 * _US)
+        self.write(AD9912_PWRCNTRL1, 0x80 | ((~self.pll_en & 1) << 4), length=1)
+        self.io_update.pulse(2 * _US)
+        if self.pll_en:
+            self.write(AD9912_N_DIV, self.pll_n // 2 - 2, length=1)
+            self.io_update.pulse(2 * _US)
+            self.write(AD9912_PLLCFG, 0b00001101 if self.cpld.refclk < 11e6 else 0b00000101,
+                       length=1)
+            self.io_update.pulse(2 * _US)
+        self._tl.take_time(1 * _MS)
+
+    # ---- the channel's share of the CPLD
+
+    @portable
+    def set_att_mu(self, att):
+        self.cpld.set_att_mu(self.chip_select - 4, att)
+
+    @portable
+    def set_att(self, att):
+        self.cpld.set_att(self.chip_select - 4, att)
+
+    @portable
+    def get_att_mu(self):
+        return self.cpld.get_channel_att_mu(self.chip_select - 4)
+
+    @portable
+    def get_att(self):
+        return self.cpld.get_channel_att(self.chip_select - 4)
+
+    @portable
+    def cfg_sw(self, state):
+        self.cpld.cfg_sw(self.chip_select - 4, state)
+
+    @portable
+    def cfg_mask_nu(self, state):
+        self.cpld.cfg_mask_nu(self.chip_select - 4, state)
+
+    @portable
+    def cfg_att_en(self, state):
+        self.cpld.cfg_att_en(self.chip_select - 4, state)
+
+    # ---- frequency and phase
+
+    @portable
+    def set_mu(self, ftw, pow_=0):
+        """Stream POW and FTW to the chip (1376 mu), then a 10 ns IO_UPDATE pulse at
+        whose rising edge they take effect."""
+        ftw = int(ftw)
+        if not 0 <= ftw < 1 << 48 or ftw / self.ftw_per_hz > self._max_frequency:
+            raise ValueError("{}: FTW {:#x} outside 0-{:g} Hz (0.4 x sysclk, 48 bits; "
+                             "simulator check)".format(self._key, ftw, self._max_frequency))
+        if not 0 <= pow_ <= 0xffff:
+            raise ValueError("{}: POW {} outside 0-0xffff (simulator check)".format(
+                self._key, pow_))
+        bus = self.bus
+        bus._xfer(SPI_CONFIG, 16, SPIT_DDS_WR)     # address POW1, streaming
+        bus._xfer(SPI_CONFIG, 32, SPIT_DDS_WR)     # POW1, POW0, FTW5, FTW4
+        bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)  # FTW3..FTW0
+        self._store(AD9912_POW1, (int(pow_) << 16) | ((ftw >> 32) & 0xffff), 4)
+        self._store(AD9912_FTW3, ftw & 0xffffffff, 4)
+        self.io_update.pulse(10 * _NS)
+
+    @portable
+    def get_mu(self):
+        """(FTW, POW) read back from the chip; regains slack between the two reads with
+        ``core.break_realtime()``, as ARTIQ does."""
+        high = int(self.read(AD9912_POW1, 4)) & 0xffffffff
+        self.core.break_realtime()
+        low = int(self.read(AD9912_FTW3, 4)) & 0xffffffff
+        ftw = ((high & 0xffff) << 32) | low
+        return np.int64(ftw), np.int32((high >> 16) & 0x3fff)
 
     @portable
     def frequency_to_ftw(self, frequency):
@@ -44,47 +255,19 @@ class AD9912(UrukulDds):
 
     @portable
     def turns_to_pow(self, phase):
-        return np.int32(round((1 << 14) * phase)) & 0xffff
+        return np.int32(int(_i32(round((1 << 14) * phase))) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):
         return pow_ / (1 << 14)
 
     @portable
-    def init(self):
-        # ARTIQ: read the chip ID (blocking), write the PLL and power-down registers,
-        # wait for the PLL: modelled as three writes and 1 ms.
-        self.sim.wait_until(self.tm.now)
-        self.tm.now += 3 * transaction_mu(self.core, [(16, SPIT_DDS_WR), (8, SPIT_DDS_WR)])
-        self.tm.now += int(round(1e-3 / self.core.ref_period))
-
-    @portable
-    def set_mu(self, ftw, pow_=0):
-        frequency = self.ftw_to_frequency(ftw)
-        self._check_frequency(frequency)
-        self.tm.now += self._set_mu_mu
-        if self.sim.faults.get(self._key, {}).get("stuck"):
-            self.tm.now += 10
-            return  # a chip that ignores writes: nothing changes
-        self._ftw = np.int64(ftw)
-        self._pow = np.int32(pow_ & 0x3fff)
-        t = self.tm.now
-        if self.io_update is not None:
-            self.io_update.pulse_mu(10)
-        else:
-            self.tm.now += 10
-        self._record(t, frequency, self.pow_to_turns(self._pow))
-
-    @portable
     def set(self, frequency, phase=0.0):
-        self._check_frequency(frequency)
+        if not 0.0 <= frequency <= self._max_frequency:
+            raise ValueError("{}: frequency {} Hz outside 0-{:g} Hz (0.4 x sysclk; "
+                             "simulator check)".format(self._key, frequency,
+                                                       self._max_frequency))
         self.set_mu(self.frequency_to_ftw(frequency), self.turns_to_pow(phase))
-
-    @portable
-    def get_mu(self):
-        self.tm.now += 2 * self._set_mu_mu
-        self.sim.wait_until(self.tm.now)
-        return self._ftw, self._pow
 
     @portable
     def get(self):

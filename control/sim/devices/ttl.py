@@ -1,92 +1,241 @@
-"""Simulated ``artiq.coredevice.ttl``: TTLOut, TTLInOut, TTLClockGen.
+"""Simulated ``artiq.coredevice.ttl``: ``TTLOut``, ``TTLInOut``, ``TTLClockGen``.
 
-Same constructors and methods. Output changes are ``state`` events at the cursor (no
-timeline advance, as on hardware); ``pulse``/``pulse_mu`` advance it by the duration.
-Input gates record their ``sensitivity`` as events (so detection windows show in the
-waveform) and ``count`` asks the ion model for the photons of the windows it reads.
+Same constructors, methods, defaults and return values as ARTIQ's drivers. An output
+change is one RTIO event at the cursor (``Simulation.output``: slack check, CPU cost,
+recorded); input reads block the simulated CPU as the hardware's do and ask the ion model
+for the photons of the gate windows they read.
 
-Checks the hardware does not make (it would misbehave instead): a negative pulse duration
-raises ``ValueError``; ``count`` with no gate opened raises ``RuntimeError`` (the hardware
-would return 0 after waiting, hiding the bug).
+Recorded signals (device key = device-database name):
+
+* ``state`` (bool) — the output level (``TTLOut`` and ``TTLInOut``);
+* ``oe`` (bool) — output enable (``TTLInOut``);
+* ``sensitivity`` (int: 0 off, 1 rising, 2 falling, 3 both) — the input gate
+  (``TTLInOut``), so detection windows show in the waveform;
+* ``frequency`` (real, Hz, after FTW quantization) — ``TTLClockGen``.
+
+Timeline, per method (as ARTIQ's driver):
+
+* ``on``/``off``/``set_o``/``set_oe``/``output``/``input``/``sample_input``: no advance;
+* ``pulse_mu(d)``/``pulse(d)``: ``d`` (on at the start, off at the end);
+* ``gate_*_mu(d)``/``gate_*(d)``: ``d``; they return the gate's end (``now_mu()``);
+* ``count``/``timestamp_mu``/``sample_get``/``watch_*``: no advance; the CPU waits for
+  the input (``count(t)`` until ``t + gate_latency_mu``, as ``rtio_input_timestamp``
+  with that timeout does) and pays one input read (``count``: plus one per event with
+  ``COUNT_READS_EACH_EVENT``).
+
+Photon input (``TTLInOut``): each closed gate is a window ``[open, close]`` (in mu) kept
+per device, first in first out, as the input FIFO keeps their events. ``count(t)`` takes
+every window that closed by ``t + gate_latency_mu`` (several gates before one read add up,
+as on hardware) and asks ``sim.model.counts(key, open, close)`` once per window, after
+``sim.wait_until`` and ``sim.settle``. A photon is one input pulse: a ``gate_both`` window
+sees two edges per photon. ``timestamp_mu`` draws each window's photon arrival times
+uniformly in the window (seeded ``sim.rng``) and returns them in order, -1 when none is
+left by its timeout; ``count`` then counts what ``timestamp_mu`` left of a window. Input
+levels are not modelled: ``sample_get`` returns this channel's own output level when its
+output is enabled (a loopback), else 0; ``watch_*`` see no transition.
+
+Checks the simulator makes that ARTIQ's driver does not (the hardware would misbehave
+silently instead):
+
+* negative pulse or gate durations raise ``ValueError``;
+* ``count`` (and ``sample_get``) with nothing to read — no gate opened, or every gate
+  already read — raise ``RuntimeError`` (the hardware returns 0 after the timeout, or
+  for ``sample_get`` waits forever, which hides the bug);
+* ``TTLClockGen.set``/``set_mu`` outside 0 to half the coarse RTIO clock (ftw outside
+  ``[0, 2**(acc_width-1)]``) raise ``ValueError``.
+
+Faults (``sim.faults[key]``): ``stuck_on`` — the output stays high whatever is written;
+``disconnected`` — the input sees no photons.
 """
 from collections import deque
 
 import numpy as np
 
-from control.lang import delay, portable
+from control.lang import RTIOUnderflow, portable
 
-__all__ = ["TTLOut", "TTLInOut", "TTLClockGen"]
+__all__ = ["TTLOut", "TTLInOut", "TTLClockGen", "COUNT_READS_EACH_EVENT"]
+
+# ``TTLInOut.count`` costs the CPU one input read (``sim.wait_until``) by default. On
+# hardware it reads every event (``rtio_input_timestamp`` in a loop): set this to True to
+# charge one input read per counted event as well (the reads of events that arrived while
+# the CPU waited for the gate to close overlap that wait; those of a second channel read
+# afterwards do not).
+COUNT_READS_EACH_EVENT = False
 
 
-class TTLOut:
+# ---- shared by the simulated drivers: RTIO events that are not recorded, and effects
+
+def rtio_event(sim, channel, what):
+    """One RTIO output event that changes nothing the recorder shows (an SPI word, a
+    sample request): the slack check and CPU cost of ``Simulation.output``, without a
+    record. Inside a DMA recording it is captured as ``(time, None, what)``."""
+    tl = sim.timeline
+    cap = sim.dma_capture
+    if cap is not None:
+        cap.append((tl.now, None, what))
+        return
+    now = tl.now
+    if now < tl.cpu + tl.latency_mu and tl.slack.enabled:
+        sim.underflows += 1
+        raise RTIOUnderflow(
+            "RTIO underflow at {} mu, channel {} ({}): slack {} mu; the CPU reaches this "
+            "event at about {} mu".format(now, channel if channel is not None else "?",
+                                          what, now - tl.cpu, tl.cpu))
+    tl.cpu += tl.event_mu
+
+
+def record_effect(sim, time_mu, sig, value):
+    """A change the hardware makes by itself at ``time_mu`` as the result of events
+    already submitted (a register latched at the end of an SPI transfer, DDS values taking
+    effect at IO_UPDATE): recorded, with no slack check and no CPU cost. Inside a DMA
+    recording it is captured as ``(time, sig, value, "effect")`` and replayed as such."""
+    cap = sim.dma_capture
+    if cap is not None:
+        cap.append((time_mu, sig, value, "effect"))
+        return
+    sim.recorder.record(time_mu, sig.id, value)
+
+
+def _check_duration(key, duration, what, unit):
+    if duration < 0:
+        raise ValueError("{}: negative {} duration {} {} (simulator check: the hardware "
+                         "would go back in time)".format(key, what, duration, unit))
+
+
+class _TTLBase:
+    """The output half that TTLOut and TTLInOut share (ARTIQ duplicates it; so do their
+    public signatures here)."""
+
+    def _setup(self, dmgr, channel, core_device, key):
+        self.core = dmgr.get(core_device)
+        self.channel = channel
+        self.target_o = channel << 8
+        self.sim = self.core.sim
+        self._tl = self.sim.timeline
+        self._key = key if key is not None else "ttl_ch{}".format(channel)
+        self._sig_state = self.sim.signal(self._key, "state", "bool", init=0)
+        self._level = 0      # output level in program order (loopback, edge hooks)
+        self._hooks = []     # called with the time of each rising edge (IO_UPDATE lines)
+        faults = self.sim.faults.get(self._key) or {}
+        self._stuck_on = bool(faults.get("stuck_on"))
+        # The hot path: on/off/pulse call ``self._out`` — normally the simulation's own
+        # ``output`` (one call, no wrapper); a TTL with a fault, edge hooks or an input
+        # side goes through ``_special_output``.
+        self._out = self.sim.output
+        if self._stuck_on:
+            self._out = self._special_output
+
+    @staticmethod
+    def get_rtio_channels(channel, **kwargs):
+        return [(channel, None)]
+
+    def _add_edge_hook(self, hook):
+        """Call ``hook(time_mu)`` at each rising edge of the output (the Urukul CPLD uses
+        it on its IO_UPDATE line)."""
+        self._hooks.append(hook)
+        self._out = self._special_output
+
+    def _special_output(self, sig, value, channel):
+        if sig is self._sig_state:
+            if self._stuck_on:
+                value = 1
+            if value and not self._level and self._hooks:
+                # Before the event itself: the effects it triggers (DDS values at
+                # IO_UPDATE) are recorded at its timestamp, never behind a release.
+                now = self._tl.now
+                for hook in self._hooks:
+                    hook(now)
+            self.sim.output(sig, value, channel)
+            self._level = value
+        else:
+            self.sim.output(sig, value, channel)
+
+    # ---- output (timeline: on/off/set_o do not advance; pulses advance by the duration)
+
+    @portable
+    def set_o(self, o):
+        self._out(self._sig_state, 1 if o else 0, self.channel)
+
+    @portable
+    def on(self):
+        self._out(self._sig_state, 1, self.channel)
+
+    @portable
+    def off(self):
+        self._out(self._sig_state, 0, self.channel)
+
+    @portable
+    def pulse_mu(self, duration):
+        # on; delay_mu(duration); off
+        if duration < 0:
+            _check_duration(self._key, duration, "pulse", "mu")
+        out = self._out
+        out(self._sig_state, 1, self.channel)
+        self._tl.now += int(duration)
+        out(self._sig_state, 0, self.channel)
+
+    @portable
+    def pulse(self, duration):
+        # on; delay(duration) (rounded to the nearest mu, as the compiler does); off
+        if duration < 0:
+            _check_duration(self._key, duration, "pulse", "s")
+        out = self._out
+        out(self._sig_state, 1, self.channel)
+        self._tl.take_time(duration)
+        out(self._sig_state, 0, self.channel)
+
+
+class TTLOut(_TTLBase):
+    """RTIO TTL output channel (``artiq.coredevice.ttl.TTLOut``).
+
+    :param channel: RTIO channel number.
+    :param core_device: core device name.
+    """
     kernel_invariants = {"core", "channel", "target_o"}
 
     def __init__(self, dmgr, channel, core_device="core", _key=None):
-        self.core = dmgr.get(core_device)
-        self.sim = self.core.sim
-        self.tm = self.core.tm
-        self.channel = channel
-        self.target_o = channel << 8
-        self._key = _key or "ttl_ch{}".format(channel)
-        self._state = self.sim.signal(self._key, "state", "bool", init=0)
-        self.o = False
-        # an injected fault: the output (say, a shutter or an AOM switch) stays on
-        self._stuck_on = bool(self.sim.faults.get(self._key, {}).get("stuck_on"))
+        self._setup(dmgr, channel, core_device, _key)
 
     @portable
     def output(self):
         pass
 
-    @portable
-    def set_o(self, o):
-        self.o = bool(o)
-        self.sim.output(self._state, 1 if (o or self._stuck_on) else 0, self.channel)
 
-    @portable
-    def on(self):
-        self.set_o(True)
+class TTLInOut(_TTLBase):
+    """RTIO TTL input/output channel (``artiq.coredevice.ttl.TTLInOut``): output, input
+    gating and counting, sampling. See the module docstring for what inputs see.
 
-    @portable
-    def off(self):
-        self.set_o(False)
-
-    @portable
-    def pulse_mu(self, duration):
-        if duration < 0:
-            raise ValueError("{}: negative pulse duration {} mu".format(self._key, duration))
-        self.set_o(True)
-        self.tm.now += int(duration)
-        self.set_o(False)
-
-    @portable
-    def pulse(self, duration):
-        if duration < 0:
-            raise ValueError("{}: negative pulse duration {} s".format(self._key, duration))
-        self.set_o(True)
-        delay(duration)
-        self.set_o(False)
-
-
-class TTLInOut(TTLOut):
-    kernel_invariants = {"core", "channel", "gate_latency_mu", "target_o", "target_oe",
-                         "target_sens", "target_sample"}
+    :param channel: RTIO channel number.
+    :param gate_latency_mu: how long after a gate's end the CPU keeps waiting for its
+        events (default ``13 * ref_multiplier``, as ARTIQ).
+    :param core_device: core device name.
+    """
+    kernel_invariants = {"core", "channel", "gate_latency_mu",
+                         "target_o", "target_oe", "target_sens", "target_sample"}
 
     def __init__(self, dmgr, channel, gate_latency_mu=None, core_device="core", _key=None):
-        super().__init__(dmgr, channel, core_device, _key)
-        # ARTIQ: the gate opens ref_multiplier mu after the sensitivity write by default.
-        self.gate_latency_mu = self.core.ref_multiplier if gate_latency_mu is None \
-            else gate_latency_mu
+        self._setup(dmgr, channel, core_device, _key)
+        if gate_latency_mu is None:
+            gate_latency_mu = 13 * self.core.ref_multiplier
+        self.gate_latency_mu = gate_latency_mu
         self.target_oe = (channel << 8) + 1
         self.target_sens = (channel << 8) + 2
         self.target_sample = (channel << 8) + 3
-        self._oe = self.sim.signal(self._key, "oe", "bool", init=0)
-        self._sens = self.sim.signal(self._key, "sensitivity", "int", size=2, init=0)
-        self._windows = deque()
-        self._open = None
+        self._sig_oe = self.sim.signal(self._key, "oe", "bool", init=0)
+        self._sig_sens = self.sim.signal(self._key, "sensitivity", "int", size=2, init=0)
+        self._out = self._special_output  # keeps the output level for loopback sampling
+        self._oe = 0
+        self._sens = 0
+        self._open = None        # (time, edges per photon) of the open gate
+        self._windows = deque()  # unread gates: [t_open, t_close, edges, stamps or None]
+        self._samples = deque()  # (time, level) of sample requests not yet read
+
+    # ---- output enable
 
     @portable
     def set_oe(self, oe):
-        self.sim.output(self._oe, 1 if oe else 0, self.channel)
+        self._out(self._sig_oe, 1 if oe else 0, self.channel)
+        self._oe = 1 if oe else 0
 
     @portable
     def output(self):
@@ -96,135 +245,224 @@ class TTLInOut(TTLOut):
     def input(self):
         self.set_oe(False)
 
+    # ---- input gating (timeline: the gate duration)
+
     @portable
     def _set_sensitivity(self, value):
-        self.sim.output(self._sens, value, self.channel)
-        now = self.tm.now
-        if value:
-            self._open = now
-        elif self._open is not None:
-            self._windows.append((self._open, now))
+        self._out(self._sig_sens, value, self.channel)
+        now = self._tl.now
+        if self._open is not None and (not value or value != self._sens):
+            t0, edges = self._open
+            self._windows.append([t0, now, edges, None])
             self._open = None
+        if value and self._open is None:
+            self._open = (now, (value & 1) + ((value >> 1) & 1))
+        self._sens = value
 
-    def _gate(self, duration, sensitivity):
+    def _gate_mu(self, sensitivity, duration):
         if duration < 0:
-            raise ValueError("{}: negative gate duration {} mu".format(self._key, duration))
+            _check_duration(self._key, duration, "gate", "mu")
         self._set_sensitivity(sensitivity)
-        self.tm.now += int(duration)
+        self._tl.now += int(duration)
         self._set_sensitivity(0)
-        return np.int64(self.tm.now)
+        return np.int64(self._tl.now)
+
+    def _gate(self, sensitivity, duration):
+        if duration < 0:
+            _check_duration(self._key, duration, "gate", "s")
+        self._set_sensitivity(sensitivity)
+        self._tl.take_time(duration)
+        self._set_sensitivity(0)
+        return np.int64(self._tl.now)
 
     @portable
     def gate_rising_mu(self, duration):
-        return self._gate(duration, 1)
+        return self._gate_mu(1, duration)
 
     @portable
     def gate_falling_mu(self, duration):
-        return self._gate(duration, 2)
+        return self._gate_mu(2, duration)
 
     @portable
     def gate_both_mu(self, duration):
-        return self._gate(duration, 3)
-
-    def _to_mu(self, duration):
-        from control.mu import delay_mu_of
-        return delay_mu_of(duration, self.core.ref_period)
+        return self._gate_mu(3, duration)
 
     @portable
     def gate_rising(self, duration):
-        return self._gate(self._to_mu(duration), 1)
+        return self._gate(1, duration)
 
     @portable
     def gate_falling(self, duration):
-        return self._gate(self._to_mu(duration), 2)
+        return self._gate(2, duration)
 
     @portable
     def gate_both(self, duration):
-        return self._gate(self._to_mu(duration), 3)
+        return self._gate(3, duration)
+
+    # ---- input reads
+
+    def _photons(self, t0, t1, edges):
+        """Input edges in [t0, t1] from the ion model (settled up to t1)."""
+        sim = self.sim
+        sim.settle(t1)
+        model = sim.model
+        if model is None or t1 <= t0 or (sim.faults.get(self._key) or {}).get("disconnected"):
+            return 0
+        return edges * int(model.counts(self._key, t0, t1))
+
+    def _split_at(self, limit):
+        """Make ``limit`` a window boundary: an open gate, or an unread window that
+        straddles it, is cut there (the model answers each part once)."""
+        if self._open is not None and self._open[0] < limit:
+            t0, edges = self._open
+            self._windows.append([t0, limit, edges, None])
+            self._open = (limit, edges)
+        for i, w in enumerate(self._windows):
+            if w[1] > limit:
+                if w[0] < limit and w[3] is None:
+                    self._windows.insert(i + 1, [limit, w[1], w[2], None])
+                    w[1] = limit
+                break
 
     @portable
     def count(self, up_to_timestamp_mu):
-        """Input events of every closed gate that ends by ``up_to_timestamp_mu``; the CPU
-        waits until then, as the hardware's blocking read does."""
-        if not self._windows or self._windows[0][1] > up_to_timestamp_mu:
+        """Input events of every gate closed by ``up_to_timestamp_mu`` (plus the gate
+        latency) that no read took yet; the CPU waits until then."""
+        limit = int(up_to_timestamp_mu) + self.gate_latency_mu
+        self._split_at(limit)
+        windows = self._windows
+        if not windows or windows[0][1] > limit:
             raise RuntimeError(
-                "{}: count() up to {} mu but no gate was opened and closed before then "
-                "(open one with gate_rising_mu)".format(self._key, up_to_timestamp_mu))
-        self.sim.wait_until(up_to_timestamp_mu)
+                "{}: count({}) with no gate to read: no gate was opened before {} mu, or "
+                "every gate was already read (simulator check: the hardware would return "
+                "0 after waiting). Open one with gate_rising_mu() and pass the timestamp "
+                "it returns.".format(self._key, up_to_timestamp_mu, limit))
+        tl = self._tl
+        cpu = tl.cpu
+        self.sim.wait_until(limit)
         total = 0
-        while self._windows and self._windows[0][1] <= up_to_timestamp_mu:
-            t0, t1 = self._windows.popleft()
-            self.sim.settle(t1)
-            model = self.sim.model
-            if model is not None and not self.sim.faults.get(self._key, {}).get(
-                    "disconnected"):
-                total += model.counts(self._key, t0 + self.gate_latency_mu, t1)
+        while windows and windows[0][1] <= limit:
+            t0, t1, edges, stamps = windows.popleft()
+            total += len(stamps) if stamps is not None else self._photons(t0, t1, edges)
+        if COUNT_READS_EACH_EVENT:
+            # The CPU reads the events as they arrive, one input read each (overlapping
+            # the wait), then times out.
+            tl.cpu = max(cpu + total * tl.input_mu, limit) + tl.input_mu
         return np.int32(total)
 
     @portable
     def timestamp_mu(self, up_to_timestamp_mu):
-        """No timestamped photons are simulated: -1 (timeout), after the wait."""
-        self.sim.wait_until(up_to_timestamp_mu)
-        self._windows.clear()
+        """The timestamp of the next input event up to ``up_to_timestamp_mu`` (plus the
+        gate latency), or -1 (the CPU then waited until that time)."""
+        limit = int(up_to_timestamp_mu) + self.gate_latency_mu
+        self._split_at(limit)
+        windows = self._windows
+        while windows and windows[0][1] <= limit:
+            w = windows[0]
+            if w[3] is None:
+                n = self._photons(w[0], w[1], w[2])
+                w[3] = deque(np.sort(self.sim.rng.integers(w[0], w[1], n)).tolist()) \
+                    if n else deque()
+            if w[3]:
+                t = w[3].popleft()
+                self.sim.wait_until(t)
+                return np.int64(t)
+            windows.popleft()
+        self.sim.wait_until(limit)
         return np.int64(-1)
+
+    # ---- sampling (no timeline advance)
 
     @portable
     def sample_input(self):
-        self.sim.output(self._sens, 4, self.channel)
+        rtio_event(self.sim, self.channel, self._key + " sample")
+        self._samples.append((self._tl.now, self._level if self._oe else 0))
 
     @portable
     def sample_get(self):
-        self.sim.wait_until(self.tm.now)
-        return 1 if self.o else 0
+        if not self._samples:
+            raise RuntimeError("{}: sample_get() with no sample_input() before it "
+                               "(simulator check: the hardware would wait forever)"
+                               .format(self._key))
+        t, level = self._samples.popleft()
+        self.sim.wait_until(t)
+        return np.int32(level)
 
     @portable
     def sample_get_nonrt(self):
         self.sample_input()
-        return self.sample_get()
+        r = self.sample_get()
+        self.core.break_realtime()
+        return r
+
+    # ---- watching (no transitions are simulated)
+
+    def _watch(self, sensitivity):
+        self._out(self._sig_sens, sensitivity, self.channel)
+        self.sim.wait_until(self._tl.now)
+        return self._level if self._oe else 0
 
     @portable
     def watch_stay_on(self):
-        self.sample_input()
-        return self.o
+        return self._watch(2) == 1
 
     @portable
     def watch_stay_off(self):
-        self.sample_input()
-        return not self.o
+        return self._watch(1) == 0
 
     @portable
     def watch_done(self):
+        self._out(self._sig_sens, 0, self.channel)
+        self.sim.wait_until(self._tl.now + self.gate_latency_mu)
         return True
 
 
 class TTLClockGen:
+    """RTIO TTL clock generator (``artiq.coredevice.ttl.TTLClockGen``): records its
+    ``frequency``. No timeline advance.
+
+    :param channel: RTIO channel number.
+    :param acc_width: accumulator width in bits.
+    :param core_device: core device name.
+    """
     kernel_invariants = {"core", "channel", "target", "acc_width"}
 
     def __init__(self, dmgr, channel, acc_width=24, core_device="core", _key=None):
         self.core = dmgr.get(core_device)
-        self.sim = self.core.sim
         self.channel = channel
         self.target = channel << 8
         self.acc_width = np.int64(acc_width)
-        self._key = _key or "clkgen_ch{}".format(channel)
-        self._freq = self.sim.signal(self._key, "frequency", "real", init=0.0)
+        self.sim = self.core.sim
+        self._key = _key if _key is not None else "clkgen_ch{}".format(channel)
+        self._sig_freq = self.sim.signal(self._key, "frequency", "real", init=0.0)
+
+    @staticmethod
+    def get_rtio_channels(channel, **kwargs):
+        return [(channel, None)]
 
     @portable
     def frequency_to_ftw(self, frequency):
-        return round(float(2) ** self.acc_width * frequency * self.core.coarse_ref_period)
+        return round(float(2 ** int(self.acc_width)) * frequency * self.core.coarse_ref_period)
 
     @portable
     def ftw_to_frequency(self, ftw):
-        return ftw / self.core.coarse_ref_period / float(2) ** self.acc_width
+        return ftw / self.core.coarse_ref_period / float(2 ** int(self.acc_width))
 
     @portable
     def set_mu(self, frequency):
-        self.sim.output(self._freq, self.ftw_to_frequency(frequency), self.channel)
+        ftw = int(frequency)
+        if not 0 <= ftw <= 1 << (int(self.acc_width) - 1):
+            raise ValueError(
+                "{}: frequency tuning word {} outside [0, {}] (0 to half the coarse RTIO "
+                "clock; simulator check)".format(self._key, ftw,
+                                                 1 << (int(self.acc_width) - 1)))
+        self.sim.output(self._sig_freq, self.ftw_to_frequency(ftw), self.channel)
 
     @portable
     def set(self, frequency):
         if frequency < 0:
-            raise ValueError("{}: negative frequency {}".format(self._key, frequency))
+            raise ValueError("{}: negative frequency {} Hz (simulator check)".format(
+                self._key, frequency))
         self.set_mu(self.frequency_to_ftw(frequency))
 
     @portable

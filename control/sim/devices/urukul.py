@@ -1,110 +1,691 @@
-"""Simulated ``artiq.coredevice.urukul.CPLD``: RF switches (``cfg_sw``) and the digital
-step attenuators of the four channels.
+"""Simulated ``artiq.coredevice.urukul``: the Urukul CPLD (configuration register, RF
+switches, profile pins, IO_UPDATE, digital step attenuators) and its SPI bus.
 
-Attenuator and switch changes are recorded on the DDS channel's own signals
-(``attenuation``, ``cfg_sw``) — each DDS attaches itself to its CPLD — so the ion model and
-the waveform see them per channel. SPI transactions advance the timeline as ARTIQ's driver
-does (proto_rev 9: configuration writes are 24 + 28 bits; attenuators 32 bits at divider
-6). ``att_to_mu`` raises ARTIQ's ``ValueError`` outside 0–31.5 dB.
+Same constructor, methods, constants, conversions and errors as ARTIQ's driver, for CPLD
+protocol revisions 8 and 9 (default 9, as ARTIQ). The Urukul SPI master is simulated here
+(``CPLD.bus``, the timing twin of ``artiq.coredevice.spi2.SPIMaster``): the ``spi_device``
+entry itself is not built, as the CPLD and its DDS channels are its only users.
+
+SPI timing, as ``SPIMaster``: ``set_config_mu`` is one output event and advances one
+coarse period (``ref_multiplier`` mu, 8); ``write`` is one output event and advances
+``((length + 1) * div + 1) * ref_multiplier`` mu; ``read`` does not advance but the CPU
+waits for the end of the transfer. Every SPI word goes through the slack model (an
+SPI-heavy sequence can underflow, as on hardware) and is not recorded.
+
+Timeline per method, with the default 8 mu coarse period (``P9``/``P8``: protocol rev.):
+
+* ``cfg_write`` and everything that writes the configuration (``cfg_sw``,
+  ``cfg_switches``, ``set_profile``, ``cfg_*``): 896 mu (P9: 24 + 28 bits at div 2),
+  416 mu (P8: 24 bits);
+* ``sta_read``: 4144 mu (P9), 3216 mu (P8), CPU waits for the data;
+* ``set_all_att_mu``/``set_att_mu``/``set_att``: 1600 mu (32 bits at div 6);
+* ``get_att_mu``/``get_channel_att_mu``/``get_channel_att``: 15840 mu (a 32-bit read at
+  div 16, 10 µs, a 32-bit write back), CPU waits for the data;
+* ``io_rst``: two configuration writes; ``init``: 1 µs + status read (or a configuration
+  write when ``blind``) + 100 µs + a configuration write (+ SYNC alignment) + 1 ms,
+  exact — the status read always matches the protocol revision;
+* ``mu_to_att``, ``att_to_mu``, ``set_sync_div`` (one event on the SYNC clock
+  generator): no advance.
+
+Effects are recorded when the hardware makes them: the configuration register and the
+attenuators latch at the end of their SPI transaction. Switch and attenuator changes are
+recorded on the DDS channel's own signals, ``cfg_sw`` (bool) and ``attenuation`` (real,
+dB, ``mu_to_att`` of the latched byte), found from the device database (or when a DDS
+channel attaches), so they are recorded even for a channel whose driver was never built.
+With proto_rev 9 only channels whose ATT_EN bit is set latch a new attenuation. Profile
+pin changes reach the channel's AD9910 at once; IO_UPDATE (the TTL, or the configuration
+bit through ``RegIOUpdate``) reaches every DDS channel of the board, as it is wired.
+
+Checks: ARTIQ's — ``att_to_mu`` raises ``ValueError("Invalid urukul.CPLD attenuation!")``
+outside its 8-bit code, an unsupported ``proto_rev`` raises ``ValueError``, invalid
+``clk_div``/``sync_div`` raise ``AssertionError``, SPI lengths and dividers raise
+``ValueError``; the simulator's own — an attenuation outside 0–31.5 dB (the attenuators'
+range), an 8-bit attenuation code outside 0–255, a channel outside 0–3, a profile
+outside 0–7 each raise ``ValueError``.
 """
+from collections import deque
+
 import numpy as np
 
 from control.lang import portable
-from control.sim.devices._spi import SPIT_ATT_WR, SPIT_CFG_WR, transaction_mu
+from control.sim.devices.ttl import _TTLBase, record_effect, rtio_event
 
-__all__ = ["CPLD"]
+__all__ = ["CPLD", "RegIOUpdate", "ProtoRev8", "ProtoRev9", "DEFAULT_PROFILE",
+           "urukul_sta_rf_sw", "urukul_sta_smp_err", "urukul_sta_pll_lock",
+           "urukul_sta_ifc_mode", "urukul_sta_proto_rev", "urukul_sta_drover"]
+
+# SPI flags (artiq.coredevice.spi2)
+SPI_OFFLINE = 0x01
+SPI_END = 0x02
+SPI_INPUT = 0x04
+SPI_CS_POLARITY = 0x08
+SPI_CLK_POLARITY = 0x10
+SPI_CLK_PHASE = 0x20
+SPI_LSB_FIRST = 0x40
+SPI_HALF_DUPLEX = 0x80
+
+SPI_CONFIG = SPI_CS_POLARITY
+
+# SPI clock dividers
+SPIT_CFG_WR = 2
+SPIT_CFG_RD = 16
+SPIT_ATT_WR = 6
+SPIT_ATT_RD = 16
+SPIT_DDS_WR = 2
+SPIT_DDS_RD = 16
+
+# CFG register bits common to both revisions
+CFG_RF_SW = 0
+CFG_LED = 4
+CFG_PROFILE = 8
+
+# STA status register bits
+STA_RF_SW = 0
+STA_SMP_ERR = 4
+STA_PLL_LOCK = 8
+STA_IFC_MODE = 12
+STA_PROTO_REV = 16
+STA_DROVER = 23
+
+STA_PROTO_REV_8 = 0x08
+STA_PROTO_REV_9 = 0x09
+
+# Chip selects
+CS_CFG = 1
+CS_ATT = 2
+CS_DDS_MULTI = 3
+CS_DDS_CH0 = 4
+CS_DDS_CH1 = 5
+CS_DDS_CH2 = 6
+CS_DDS_CH3 = 7
+
+DEFAULT_PROFILE = 7
+
+_MS = 1e-3
+_US = 1e-6
+
+
+@portable
+def urukul_sta_rf_sw(sta):
+    return (sta >> STA_RF_SW) & 0xf
+
+
+@portable
+def urukul_sta_smp_err(sta):
+    return (sta >> STA_SMP_ERR) & 0xf
+
+
+@portable
+def urukul_sta_pll_lock(sta):
+    return (sta >> STA_PLL_LOCK) & 0xf
+
+
+@portable
+def urukul_sta_ifc_mode(sta):
+    return (sta >> STA_IFC_MODE) & 0xf
+
+
+@portable
+def urukul_sta_proto_rev(sta):
+    return (sta >> STA_PROTO_REV) & 0x7f
+
+
+@portable
+def urukul_sta_drover(sta):
+    return (sta >> STA_DROVER) & 0xf
+
+
+def _bits(fields, offsets):
+    """OR of ``value << offset`` over the named fields."""
+    word = 0
+    for name, value in fields.items():
+        word |= int(value) << offsets[name]
+    return word
+
+
+class ProtoRev8:
+    """Configuration register layout of CPLD protocol revision 8 (24 bits)."""
+    CFG_IO_UPDATE = 12
+    CFG_MASK_NU = 13
+    CFG_CLK_SEL0 = 17
+    CFG_CLK_SEL1 = 21
+    CFG_SYNC_SEL = 18
+    CFG_RST = 19
+    CFG_IO_RST = 20
+    CFG_CLK_DIV = 22
+
+    def __init__(self, cpld):
+        self.cpld = cpld
+
+    @staticmethod
+    @portable
+    def urukul_cfg(rf_sw, led, profile, io_update, mask_nu, clk_sel, sync_sel, rst, io_rst,
+                   clk_div):
+        c = ProtoRev8
+        return _bits({"rf": rf_sw, "led": led, "prof": profile, "iou": io_update,
+                      "nu": mask_nu, "cs0": clk_sel & 1, "cs1": (clk_sel >> 1) & 1,
+                      "sync": sync_sel, "rst": rst, "iorst": io_rst, "div": clk_div},
+                     {"rf": CFG_RF_SW, "led": CFG_LED, "prof": CFG_PROFILE,
+                      "iou": c.CFG_IO_UPDATE, "nu": c.CFG_MASK_NU, "cs0": c.CFG_CLK_SEL0,
+                      "cs1": c.CFG_CLK_SEL1, "sync": c.CFG_SYNC_SEL, "rst": c.CFG_RST,
+                      "iorst": c.CFG_IO_RST, "div": c.CFG_CLK_DIV})
+
+
+class ProtoRev9:
+    """Configuration register layout of CPLD protocol revision 9 (52 bits)."""
+    CFG_OSK = 20
+    CFG_DRCTL = 24
+    CFG_DRHOLD = 28
+    CFG_IO_UPDATE = 32
+    CFG_MASK_NU = 36
+    CFG_CLK_SEL0 = 40
+    CFG_CLK_SEL1 = 44
+    CFG_SYNC_SEL = 41
+    CFG_RST = 42
+    CFG_IO_RST = 43
+    CFG_CLK_DIV = 45
+    CFG_ATT_EN = 47
+
+    def __init__(self, cpld):
+        self.cpld = cpld
+
+    @staticmethod
+    @portable
+    def urukul_cfg(rf_sw, led, profile, osk, drctl, drhold, io_update, mask_nu, clk_sel,
+                   sync_sel, rst, io_rst, clk_div, att_en):
+        c = ProtoRev9
+        return _bits({"rf": rf_sw, "led": led, "prof": profile, "osk": osk, "drctl": drctl,
+                      "drhold": drhold, "iou": io_update, "nu": mask_nu,
+                      "cs0": clk_sel & 1, "cs1": (clk_sel >> 1) & 1, "sync": sync_sel,
+                      "rst": rst, "iorst": io_rst, "div": clk_div, "att": att_en},
+                     {"rf": CFG_RF_SW, "led": CFG_LED, "prof": CFG_PROFILE,
+                      "osk": c.CFG_OSK, "drctl": c.CFG_DRCTL, "drhold": c.CFG_DRHOLD,
+                      "iou": c.CFG_IO_UPDATE, "nu": c.CFG_MASK_NU, "cs0": c.CFG_CLK_SEL0,
+                      "cs1": c.CFG_CLK_SEL1, "sync": c.CFG_SYNC_SEL, "rst": c.CFG_RST,
+                      "iorst": c.CFG_IO_RST, "div": c.CFG_CLK_DIV, "att": c.CFG_ATT_EN})
+
+
+class SPIBus:
+    """Timing twin of ``artiq.coredevice.spi2.SPIMaster`` (same methods): SPI words are
+    RTIO output events that advance the timeline; nothing is recorded and ``read``
+    returns 0 (the simulated chips answer their own drivers directly)."""
+    kernel_invariants = {"core", "ref_period_mu", "channel"}
+
+    def __init__(self, core, channel=None, name="spi"):
+        self.core = core
+        self.sim = core.sim
+        self._tl = self.sim.timeline
+        self.channel = channel
+        self.ref_period_mu = core.ref_multiplier
+        self._what = name
+        self._flags = 0
+        self._inputs = deque()  # end times of transfers whose data comes back
+        self.update_xfer_duration_mu(0, 0)
+
+    @portable
+    def frequency_to_div(self, f):
+        return int(round(1 / (f * self.core.mu_to_seconds(self.ref_period_mu))))
+
+    @portable
+    def set_config(self, flags, length, freq, cs):
+        self.set_config_mu(flags, length, self.frequency_to_div(freq), cs)
+
+    @portable
+    def set_config_mu(self, flags, length, div, cs):
+        # one event; advances one coarse period
+        if length > 32 or length < 1:
+            raise ValueError("Invalid SPI transfer length")
+        if div > 257 or div < 2:
+            raise ValueError("Invalid SPI clock divider")
+        rtio_event(self.sim, self.channel, self._what)
+        self._flags = flags
+        self.update_xfer_duration_mu(div, length)
+        self._tl.now += self.ref_period_mu
+
+    @portable
+    def update_xfer_duration_mu(self, div, length):
+        self.xfer_duration_mu = ((length + 1) * div + 1) * self.ref_period_mu
+
+    @portable
+    def write(self, data):
+        # one event; advances the transfer duration
+        rtio_event(self.sim, self.channel, self._what)
+        self._tl.now += self.xfer_duration_mu
+        if self._flags & SPI_INPUT:
+            self._inputs.append(self._tl.now)
+
+    @portable
+    def read(self):
+        # no advance; the CPU waits for the end of the transfer
+        if not self._inputs:
+            raise RuntimeError("{}: SPI read with no input transfer pending (simulator "
+                               "check: the hardware would wait forever)".format(self._what))
+        self.sim.wait_until(self._inputs.popleft())
+        return np.int32(0)
+
+    # ---- for the simulated chips
+
+    def _xfer(self, flags, length, div):
+        """``set_config_mu`` + ``write``; returns the end of the transfer."""
+        self.set_config_mu(flags, length, div, 0)
+        self.write(0)
+        return self._tl.now
+
+    def _read_at(self, t_end):
+        """The CPU waits for the data of a transfer that ended at ``t_end``."""
+        if self._inputs and self._inputs[0] == t_end:
+            self._inputs.popleft()
+        self.sim.wait_until(t_end)
+
+
+class _DummySync:
+    def __init__(self, cpld):
+        self.cpld = cpld
+
+    @portable
+    def set_mu(self, ftw):
+        pass
+
+
+class RegIOUpdate:
+    """IO_UPDATE through the CPLD configuration register (when the board has no
+    IO_UPDATE TTL): two configuration writes around the pulse duration."""
+
+    def __init__(self, cpld, chip_select):
+        self.cpld = cpld
+        self.chip_select = chip_select
+
+    @portable
+    def pulse_mu(self, duration):
+        cfg = self.cpld.cfg_reg
+        if self.chip_select == 3:
+            self.cpld.cfg_io_update_all(0xf)
+        else:
+            self.cpld.cfg_io_update(self.chip_select & 0x3, True)
+        self.cpld._tl.now += int(duration)
+        self.cpld.cfg_write(cfg)
+
+    @portable
+    def pulse(self, duration):
+        cfg = self.cpld.cfg_reg
+        if self.chip_select == 3:
+            self.cpld.cfg_io_update_all(0xf)
+        else:
+            self.cpld.cfg_io_update(self.chip_select & 0x3, True)
+        self.cpld._tl.take_time(duration)
+        self.cpld.cfg_write(cfg)
 
 
 class CPLD:
-    kernel_invariants = {"refclk", "bus", "core", "io_update", "clk_div"}
+    """Urukul CPLD SPI router and configuration interface (``artiq.coredevice.urukul.CPLD``).
+
+    :param spi_device: SPI bus device name (its timing is simulated here).
+    :param io_update_device: IO_UPDATE TTLOut device name.
+    :param dds_reset_device: DDS reset TTLOut device name.
+    :param sync_device: AD9910 ``SYNC_IN`` TTLClockGen device name.
+    :param refclk: reference clock frequency (Hz).
+    :param clk_sel, clk_div, sync_sel, rf_sw, att, sync_div, proto_rev, core_device: as
+        ARTIQ's ``CPLD``.
+    """
+    kernel_invariants = {"refclk", "bus", "core", "io_update", "clk_div", "proto_rev"}
 
     def __init__(self, dmgr, spi_device, io_update_device=None, dds_reset_device=None,
                  sync_device=None, sync_sel=0, clk_sel=0, clk_div=0, rf_sw=0,
-                 refclk=125e6, att=0x00000000, sync_div=None, proto_rev=0x08,
+                 refclk=125e6, att=0x00000000, sync_div=None, proto_rev=0x09,
                  core_device="core", _key=None):
         self.core = dmgr.get(core_device)
         self.sim = self.core.sim
-        self.tm = self.core.tm
+        self._tl = self.sim.timeline
+        self._key = _key if _key is not None else "urukul_cpld"
         self.refclk = refclk
+        if not 0 <= clk_div <= 3:
+            raise AssertionError("Urukul clk_div must be 0-3, not {}".format(clk_div))
         self.clk_div = clk_div
+        self.bus = SPIBus(self.core, _spi_channel(dmgr, spi_device), spi_device)
+        self.io_update = dmgr.get(io_update_device) if io_update_device is not None \
+            else None
+        if dds_reset_device is not None:
+            self.dds_reset = dmgr.get(dds_reset_device)
+        if sync_device is not None:
+            self.sync = dmgr.get(sync_device)
+            if sync_div is None:
+                sync_div = 2
+        else:
+            self.sync = _DummySync(self)
+            if sync_div is not None:
+                raise AssertionError("Urukul sync_div needs a sync_device")
+            sync_div = 0
         self.proto_rev = proto_rev
-        self._key = _key or "urukul_cpld"
-        self.bus = None  # the SPI master is implied: transactions are timed here
-        self.io_update = dmgr.get(io_update_device) if io_update_device else None
-        self.att_reg = int(att) & 0xffffffff
-        self.rf_sw = rf_sw
-        self._channels = [None] * 4
-        cfg_bits = [(24, SPIT_CFG_WR), (28, SPIT_CFG_WR)] if proto_rev >= 0x09 \
-            else [(24, SPIT_CFG_WR)]
-        self._cfg_mu = transaction_mu(self.core, cfg_bits)
-        self._att_mu = transaction_mu(self.core, [(32, SPIT_ATT_WR)])
+        if proto_rev == STA_PROTO_REV_8:
+            self.version = ProtoRev8(self)
+            self.cfg_reg = np.int64(ProtoRev8.urukul_cfg(
+                rf_sw=rf_sw, led=0, profile=DEFAULT_PROFILE, io_update=0, mask_nu=0,
+                clk_sel=clk_sel, sync_sel=sync_sel, rst=0, io_rst=0, clk_div=clk_div))
+        elif proto_rev == STA_PROTO_REV_9:
+            self.version = ProtoRev9(self)
+            profiles = sum(DEFAULT_PROFILE << (3 * ch) for ch in range(4))
+            self.cfg_reg = np.int64(ProtoRev9.urukul_cfg(
+                rf_sw=rf_sw, led=0, profile=profiles, osk=0, drctl=0, drhold=0, io_update=0,
+                mask_nu=0, clk_sel=clk_sel, sync_sel=sync_sel, rst=0, io_rst=0,
+                clk_div=clk_div, att_en=0b1111))
+        else:
+            raise ValueError(f"Urukul unsupported proto_rev: {proto_rev}")
+        self.att_reg = _i32(att)
+        self.sync_div = sync_div
+        self._p9 = proto_rev == STA_PROTO_REV_9
+
+        # The hardware: what the registers hold (the simulation starts with the board
+        # configured as the driver's arguments say).
+        self._cfg_hw = int(self.cfg_reg)
+        self._att_hw = int(att) & 0xffffffff
+        self._channels = [None] * 4   # attached DDS drivers
+        self._sig_att = [None] * 4
+        self._sig_sw = [None] * 4
+        self._find_channels(dmgr)
+        if isinstance(self.io_update, _TTLBase):
+            self.io_update._add_edge_hook(self._io_update_edge)
+
+    # ---- channels
+
+    def _find_channels(self, dmgr):
+        """Register the ``attenuation``/``cfg_sw`` signals of the DDS channels the
+        device database puts on this board, built or not."""
+        get_ddb = getattr(dmgr, "get_device_db", None)
+        if get_ddb is None or self._key is None:
+            return
+        try:
+            ddb = get_ddb()
+        except Exception:
+            return
+        from control.sim import resolve
+        for name, desc in ddb.items():
+            if not isinstance(desc, dict) or desc.get("class") not in ("AD9910", "AD9912"):
+                continue
+            args = desc.get("arguments", {})
+            cs = args.get("chip_select")
+            cpld = args.get("cpld_device")
+            if not isinstance(cs, int) or not 4 <= cs <= 7 or not isinstance(cpld, str):
+                continue
+            try:
+                if resolve(ddb, cpld) != self._key:
+                    continue
+            except (KeyError, ValueError):
+                continue
+            self._register_channel(cs - 4, name)
+
+    def _register_channel(self, channel, key):
+        sim = self.sim
+        self._sig_att[channel] = sim.signal(
+            key, "attenuation", "real", init=self.mu_to_att(self._att_hw >> (8 * channel)))
+        self._sig_sw[channel] = sim.signal(key, "cfg_sw", "bool",
+                                           init=(self._cfg_hw >> channel) & 1)
 
     def _attach(self, channel, dds):
-        """Called by a DDS channel's constructor."""
+        """Called by the constructor of the DDS channel ``channel`` (0-3)."""
         self._channels[channel] = dds
+        sig = self._sig_att[channel]
+        if sig is None or sig.device != dds._key:
+            self._register_channel(channel, dds._key)
+
+    def _channel_profile(self, channel, cfg=None):
+        cfg = self._cfg_hw if cfg is None else cfg
+        if self._p9:
+            return (cfg >> (CFG_PROFILE + 3 * channel)) & 7
+        return (cfg >> CFG_PROFILE) & 7
+
+    def _check_channel(self, channel):
+        if not 0 <= channel <= 3:
+            raise ValueError("{}: Urukul channel {} does not exist: 0-3 (simulator check)"
+                             .format(self._key, channel))
+
+    # ---- effects at the end of SPI transactions
+
+    def _latch_cfg(self, cfg, t):
+        old = self._cfg_hw
+        cfg = int(cfg) & ((1 << 64) - 1)
+        self._cfg_hw = cfg
+        changed = old ^ cfg
+        if not changed:
+            return
+        sim = self.sim
+        if changed & 0xf:
+            for ch in range(4):
+                if (changed >> ch) & 1 and self._sig_sw[ch] is not None:
+                    record_effect(sim, t, self._sig_sw[ch], (cfg >> ch) & 1)
+        for ch in range(4):
+            dds = self._channels[ch]
+            if dds is not None and self._channel_profile(ch, old) != \
+                    self._channel_profile(ch, cfg):
+                dds._profile_pins(self._channel_profile(ch, cfg), t)
+        if self._p9:
+            rising = (cfg & ~old) >> ProtoRev9.CFG_IO_UPDATE & 0xf
+            for ch in range(4):
+                if (rising >> ch) & 1 and self._channels[ch] is not None:
+                    self._channels[ch]._io_update(t)
+        elif (cfg & ~old) >> ProtoRev8.CFG_IO_UPDATE & 1:
+            self._io_update_edge(t)
+
+    def _io_update_edge(self, t):
+        """A rising edge of IO_UPDATE: every DDS chip on the board updates."""
+        for dds in self._channels:
+            if dds is not None:
+                dds._io_update(t)
+
+    def _latch_att(self, att_reg, t):
+        old = self._att_hw
+        new = int(att_reg) & 0xffffffff
+        if self._p9:  # only channels with ATT_EN set take the new setting
+            en = (self._cfg_hw >> ProtoRev9.CFG_ATT_EN) & 0xf
+            mask = sum(0xff << (8 * ch) for ch in range(4) if (en >> ch) & 1)
+            new = (old & ~mask) | (new & mask)
+        self._att_hw = new
+        for ch in range(4):
+            byte = (new >> (8 * ch)) & 0xff
+            if byte != (old >> (8 * ch)) & 0xff and self._sig_att[ch] is not None:
+                record_effect(self.sim, t, self._sig_att[ch], self.mu_to_att(byte))
 
     # ---- configuration register
 
     @portable
     def cfg_write(self, cfg):
-        self.tm.now += self._cfg_mu
-
-    @portable
-    def cfg_sw(self, channel, on):
-        if not 0 <= channel < 4:
-            raise ValueError("Urukul channel {} does not exist (0-3)".format(channel))
-        if on:
-            self.rf_sw |= 1 << channel
+        """Write the configuration register (P9: 896 mu, P8: 416 mu); it latches at the
+        end of the transaction."""
+        cfg = int(cfg)
+        if self._p9:
+            self.bus._xfer(SPI_CONFIG, 24, SPIT_CFG_WR)
+            t = self.bus._xfer(SPI_CONFIG | SPI_END, 28, SPIT_CFG_WR)
         else:
-            self.rf_sw &= ~(1 << channel)
-        dds = self._channels[channel]
-        if dds is not None:
-            self.sim.output(dds._cfg_sw, 1 if on else 0)
-        self.cfg_write(self.rf_sw)
+            t = self.bus._xfer(SPI_CONFIG | SPI_END, 24, SPIT_CFG_WR)
+        self.cfg_reg = np.int64(cfg)
+        self._latch_cfg(cfg, t)
 
     @portable
-    def cfg_switches(self, state):
-        for channel in range(4):
-            self.cfg_sw(channel, bool(state & (1 << channel)))
+    def sta_read(self):
+        """Read the status register (P9: 4144 mu, P8: 3216 mu; the CPU waits): RF switch
+        bits, no SMP_ERR, every PLL locked, this protocol revision."""
+        if self._p9:
+            self.bus._xfer(SPI_CONFIG, 24, SPIT_CFG_WR)
+            t = self.bus._xfer(SPI_CONFIG | SPI_END | SPI_INPUT, 28, SPIT_CFG_RD)
+        else:
+            t = self.bus._xfer(SPI_CONFIG | SPI_END | SPI_INPUT, 24, SPIT_CFG_RD)
+        self.bus._read_at(t)
+        return np.int32(((self._cfg_hw & 0xf) << STA_RF_SW) | (0xf << STA_PLL_LOCK) |
+                        (self.proto_rev << STA_PROTO_REV))
 
     @portable
     def init(self, blind=False):
-        # ARTIQ: write the configuration, read the protocol revision back (a blocking
-        # read) and wait 1 ms for the clock to settle.
-        self.cfg_write(0)
-        self.sim.wait_until(self.tm.now)
-        self.tm.now += int(round(1e-3 / self.core.ref_period))
+        """Initialize the board (exact ARTIQ timing: about 1.1 ms; see the module
+        docstring)."""
+        cfg = int(self.cfg_reg)
+        io_rst = ProtoRev9.CFG_IO_RST if self._p9 else ProtoRev8.CFG_IO_RST
+        self.cfg_reg = np.int64(cfg | (1 << io_rst))
+        self.bus.set_config_mu(SPI_CONFIG, 24, SPIT_CFG_WR, CS_CFG)
+        self._tl.take_time(1 * _US)
+        if blind:
+            self.cfg_write(self.cfg_reg)
+        elif urukul_sta_proto_rev(self.sta_read()) != self.proto_rev:
+            raise ValueError("Urukul proto_rev mismatch")
+        self._tl.take_time(100 * _US)
+        self.cfg_write(cfg)
+        if self.sync_div:
+            self._tl.now &= ~0xf  # align to RTIO/2
+            self.set_sync_div(self.sync_div)
+        self._tl.take_time(1 * _MS)
+
+    @portable
+    def io_rst(self):
+        bit = 1 << (ProtoRev9.CFG_IO_RST if self._p9 else ProtoRev8.CFG_IO_RST)
+        self.cfg_write(int(self.cfg_reg) | bit)
+        self.cfg_write(int(self.cfg_reg) & ~bit)
+
+    @portable
+    def set_profile(self, channel, profile):
+        """Set the PROFILE pins of ``channel`` (P8: shared by all four channels)."""
+        if not 0 <= profile <= 7:
+            raise ValueError("{}: profile {} outside 0-7 (simulator check)".format(
+                self._key, profile))
+        if self._p9:
+            self._check_channel(channel)
+            shift = CFG_PROFILE + 3 * channel
+        else:
+            shift = CFG_PROFILE
+        self.cfg_write((int(self.cfg_reg) & ~(7 << shift)) | ((profile & 7) << shift))
+
+    @portable
+    def _configure_bit(self, bit_offset, channel, on):
+        self._check_channel(channel)
+        c = int(self.cfg_reg)
+        if on:
+            c |= 1 << (bit_offset + channel)
+        else:
+            c &= ~(1 << (bit_offset + channel))
+        self.cfg_write(c)
+
+    @portable
+    def _configure_all_bits(self, bit_offset, state):
+        self.cfg_write((int(self.cfg_reg) & ~(0xf << bit_offset)) |
+                       ((int(state) & 0xf) << bit_offset))
+
+    def _p9_only(self):
+        if not self._p9:
+            raise NotImplementedError(
+                "This function is not implemented for this Urukul version.")
+
+    @portable
+    def cfg_mask_nu(self, channel, on):
+        offset = ProtoRev9.CFG_MASK_NU if self._p9 else ProtoRev8.CFG_MASK_NU
+        self._configure_bit(offset, channel, on)
+
+    @portable
+    def cfg_mask_nu_all(self, state):
+        offset = ProtoRev9.CFG_MASK_NU if self._p9 else ProtoRev8.CFG_MASK_NU
+        self._configure_all_bits(offset, state)
+
+    @portable
+    def cfg_att_en(self, channel, on):
+        self._p9_only()
+        self._configure_bit(ProtoRev9.CFG_ATT_EN, channel, on)
+
+    @portable
+    def cfg_att_en_all(self, state):
+        self._p9_only()
+        self._configure_all_bits(ProtoRev9.CFG_ATT_EN, state)
+
+    @portable
+    def cfg_osk(self, channel, on):
+        self._p9_only()
+        self._configure_bit(ProtoRev9.CFG_OSK, channel, on)
+
+    @portable
+    def cfg_osk_all(self, state):
+        self._p9_only()
+        self._configure_all_bits(ProtoRev9.CFG_OSK, state)
+
+    @portable
+    def cfg_drctl(self, channel, on):
+        self._p9_only()
+        self._configure_bit(ProtoRev9.CFG_DRCTL, channel, on)
+
+    @portable
+    def cfg_drctl_all(self, state):
+        self._p9_only()
+        self._configure_all_bits(ProtoRev9.CFG_DRCTL, state)
+
+    @portable
+    def cfg_drhold(self, channel, on):
+        self._p9_only()
+        self._configure_bit(ProtoRev9.CFG_DRHOLD, channel, on)
+
+    @portable
+    def cfg_drhold_all(self, state):
+        self._p9_only()
+        self._configure_all_bits(ProtoRev9.CFG_DRHOLD, state)
+
+    @portable
+    def cfg_io_update(self, channel, on):
+        if self._p9:
+            self._configure_bit(ProtoRev9.CFG_IO_UPDATE, channel, on)
+        else:  # one IO_UPDATE bit for the whole board
+            self._configure_bit(ProtoRev8.CFG_IO_UPDATE, 0, on)
+
+    @portable
+    def cfg_io_update_all(self, state):
+        if self._p9:
+            self._configure_all_bits(ProtoRev9.CFG_IO_UPDATE, state)
+        else:
+            self.cfg_io_update(0, (state & 0xf) != 0)
+
+    @portable
+    def cfg_sw(self, channel, on):
+        """Set the CFG RF switch bit of ``channel`` (OR-ed with the channel's RF switch
+        TTL); recorded as the channel's ``cfg_sw`` when the register latches."""
+        self._check_channel(channel)
+        c = int(self.cfg_reg)
+        if on:
+            c |= 1 << channel
+        else:
+            c &= ~(1 << channel)
+        self.cfg_write(c)
+
+    @portable
+    def cfg_switches(self, state):
+        self.cfg_write((int(self.cfg_reg) & ~0xf) | (int(state) & 0xf))
 
     # ---- attenuators
+
+    @portable
+    def mu_to_att(self, att_mu):
+        return (255 - (int(att_mu) & 0xff)) / 8
 
     @portable
     def att_to_mu(self, att):
         code = np.int32(255) - np.int32(round(att * 8))
         if code < 0 or code > 255:
             raise ValueError("Invalid urukul.CPLD attenuation!")
+        if not 0.0 <= att <= 31.5:
+            raise ValueError("{}: attenuation {} dB outside 0-31.5 dB, the attenuators' "
+                             "range (simulator check)".format(self._key, att))
         return code
 
     @portable
-    def mu_to_att(self, att_mu):
-        return (255 - (att_mu & 0xff)) / 8
+    def set_att_mu(self, channel, att):
+        """Set the attenuator of ``channel`` (8-bit code: 255 minimum, 0 maximum);
+        writes all four (1600 mu)."""
+        self._check_channel(channel)
+        if not 0 <= att <= 255:
+            raise ValueError("{}: attenuation code {} outside 0-255 (simulator check: it "
+                             "would change the other channels)".format(self._key, att))
+        a = int(self.att_reg) & ~(0xff << (channel * 8))
+        a |= int(att) << (channel * 8)
+        self.set_all_att_mu(a)
 
     @portable
     def set_all_att_mu(self, att_reg):
-        att_reg = int(att_reg) & 0xffffffff
-        self.att_reg = att_reg
-        for channel in range(4):
-            dds = self._channels[channel]
-            if dds is not None:
-                self.sim.output(dds._att, self.mu_to_att((att_reg >> (channel * 8)) & 0xff))
-        self.tm.now += self._att_mu
-
-    @portable
-    def set_att_mu(self, channel, att):
-        if not 0 <= channel < 4:
-            raise ValueError("Urukul channel {} does not exist (0-3)".format(channel))
-        a = self.att_reg & ~(0xff << (channel * 8)) & 0xffffffff
-        a |= (int(att) & 0xff) << (channel * 8)
-        self.set_all_att_mu(a)
+        """Write the four attenuators (32 bits at divider 6: 1600 mu); they latch at the
+        end of the transfer."""
+        t = self.bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_ATT_WR)
+        self.att_reg = _i32(att_reg)
+        self._latch_att(att_reg, t)
 
     @portable
     def set_att(self, channel, att):
@@ -112,12 +693,21 @@ class CPLD:
 
     @portable
     def get_att_mu(self):
-        self.sim.wait_until(self.tm.now + self._att_mu)
-        self.tm.now += self._att_mu
-        return np.int32(np.uint32(self.att_reg).astype(np.int32))
+        """Read the attenuators back (15840 mu; the CPU waits for the data) and write
+        the same value back, as ARTIQ does."""
+        bus = self.bus
+        t = bus._xfer(SPI_CONFIG | SPI_INPUT, 32, SPIT_ATT_RD)
+        bus.set_config_mu(SPI_CONFIG | SPI_END, 32, SPIT_ATT_WR, CS_ATT)
+        self._tl.take_time(10 * _US)
+        bus._read_at(t)
+        self.att_reg = _i32(self._att_hw)
+        bus.write(self.att_reg)
+        self._latch_att(self._att_hw, self._tl.now)
+        return self.att_reg
 
     @portable
     def get_channel_att_mu(self, channel):
+        self._check_channel(channel)
         return np.int32((int(self.get_att_mu()) >> (channel * 8)) & 0xff)
 
     @portable
@@ -125,9 +715,22 @@ class CPLD:
         return self.mu_to_att(self.get_channel_att_mu(channel))
 
     @portable
-    def set_profile(self, channel, profile=7):
-        self.cfg_write(0)
-
-    @portable
     def set_sync_div(self, div):
-        pass
+        ftw_max = 1 << 4
+        ftw = ftw_max // div
+        if ftw * div != ftw_max:
+            raise AssertionError("Urukul sync_div must be a power of two")
+        self.sync.set_mu(ftw)
+
+
+def _i32(x):
+    """``x`` as an int32, wrapping as the core device does."""
+    x = int(x) & 0xffffffff
+    return np.int32(x - (1 << 32) if x & 0x80000000 else x)
+
+
+def _spi_channel(dmgr, name):
+    try:
+        return dmgr.get_desc(name)["arguments"]["channel"]
+    except Exception:
+        return None
