@@ -3,6 +3,10 @@ simulated 171Yb+ trap, with the VCD waveform on and off.
 
 Prints simulated RTIO events per second of wall time, the real-time factor (simulated
 timeline / wall time) with and without the VCD, and peak memory; the last line is JSON.
+An RTIO event is what a kernel submits to the RTIO core: a TTL edge, an SPI config or data
+word (a DDS register write is several), a DMA-played event. The recorded signal changes
+(what the VCD and the ion model see: TTL levels, DDS frequency/phase/amplitude taking
+effect at IO_UPDATE) are counted apart.
 
     python benchmarks/sim_speed.py [--shots N] [--system yb171|ca40]
 """
@@ -55,14 +59,15 @@ def measure(system, shots, vcd):
                       system, shots)
     exp.prepare()
     sim = dmgr.get("control_sim")
-    start_events = sim.recorder.event_count
+    start_events, start_changes = sim.rtio_events, sim.recorder.event_count
     t0 = time.perf_counter()
     exp.run()
     dmgr.close_devices()
     wall = time.perf_counter() - t0
-    events = sim.recorder.event_count - start_events
+    events = sim.rtio_events - start_events
     simulated = sim.timeline.now * sim.ref_period  # seconds of timeline
     return {"wall_s": wall, "events": events, "events_per_s": events / wall,
+            "changes": sim.recorder.event_count - start_changes,
             "simulated_s": simulated, "realtime_factor": simulated / wall}
 
 
@@ -80,9 +85,13 @@ def main():
     print("simulator speed: {} shots of cool, pump, 20 pulses, detect on {}".format(
         args.shots, args.system))
     print("{:<22s} {:>12s} {:>12s}".format("", "VCD on", "VCD off"))
-    for key, fmt in (("wall_s", "{:.2f}"), ("events", "{:d}"), ("events_per_s", "{:.0f}"),
-                     ("simulated_s", "{:.3f}"), ("realtime_factor", "{:.2f}")):
-        print("{:<22s} {:>12s} {:>12s}".format(key, fmt.format(on[key]),
+    for key, label, fmt in (("wall_s", "wall time (s)", "{:.2f}"),
+                            ("events", "RTIO events", "{:d}"),
+                            ("events_per_s", "RTIO events / s", "{:.0f}"),
+                            ("changes", "recorded changes", "{:d}"),
+                            ("simulated_s", "timeline (s)", "{:.3f}"),
+                            ("realtime_factor", "real-time factor", "{:.2f}")):
+        print("{:<22s} {:>12s} {:>12s}".format(label, fmt.format(on[key]),
                                                 fmt.format(off[key])))
     print("{:<22s} {:>12.1f}".format("VCD size (MB)", vcd_mb))
     print("{:<22s} {:>12.0f}".format("peak RSS (MB)", peak_mb))

@@ -29,7 +29,7 @@ def assert_covers(measured, err, expected, k=3.0):
 @pytest.mark.parametrize("system", systems.names())
 def test_one_qubit_rb_measures_the_configured_error(system):
     p = 0.01
-    exp = rb(system, 1, {"depolarizing": p}, [1, 10, 25, 50, 80], 10, 40)
+    exp = rb(system, 1, {"depolarizing": p}, [1, 30, 80, 150, 250], 10, 40)
     ref = exp.results["reference"]
     alpha = exp.rb.program.compiler.expected_decay(p)
     assert_covers(ref.epc, ref.epc_err, (1 - alpha) / 2)

@@ -4,8 +4,13 @@ The model never sees a kernel: it reads the same time-ordered output events that
 VCD file (beam switches, DDS frequency/phase/amplitude, attenuators) and turns them into
 physics, so a wrong frequency or a missing switch in a driver shows up as wrong physics.
 
-State: a density matrix of ``qubits`` qubits (2 to 5), qubit 0 the least significant bit
-(qiskit's order). Time starts at 0 mu; the model's frame rotates at each beam's resonance.
+State: the state vector of ``qubits`` qubits (1 to 5), qubit 0 the least significant bit
+(qiskit's order), as one quantum trajectory: every noise channel (depolarizing, dephasing,
+pumping with its preparation error) and every measurement is unravelled into random Pauli
+jumps and projections drawn from the seeded generator, so each shot's outcomes have exactly
+the distribution the density matrix would give, at the cost of a pure state (at most 32
+amplitudes, kept as Python complex numbers: faster than numpy at these sizes). Time starts
+at 0 mu; the model's frame rotates at each beam's resonance.
 
 Beams (``beams`` in the config; ``kind`` says what a beam does while its light is on).
 ``dds`` lists a beam's DDS channels and ``switch`` their RF-switch TTLs (``switch[i]``
@@ -39,48 +44,46 @@ window).
 Errors (``errors``): ``over_rotation`` (fractional, every rotation and MS angle),
 ``detuning_hz``, ``depolarizing`` (probability per single-qubit pulse of replacing the
 state of each qubit it drives, within ten Rabi frequencies of resonance, by the fully
-mixed one), ``depolarizing_2q`` (per MS pulse, on the pair),
-``t2`` (s, pure dephasing between events; 0 or absent = none), ``prep_error``.
+mixed one: a uniformly random I, X, Y or Z), ``depolarizing_2q`` (per MS pulse, on the
+pair: one of the 16 two-qubit Paulis),
+``t2`` (s, pure dephasing between events, a Z with probability (1 - exp(-t/t2))/2; 0 or
+absent = none), ``prep_error``.
 Seeded from the simulation: the same seed gives the same counts.
 """
 import cmath
 import math
+import random
 from collections import deque
 
 import numpy as np
 
 __all__ = ["IonModel", "ModelConfigError"]
 
-_X = np.array([[0, 1], [1, 0]], dtype=complex)
-_Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
-_Z = np.array([[1, 0], [0, -1]], dtype=complex)
-_I = np.eye(2, dtype=complex)
-
 BEAM_KINDS = ("rotation", "ms", "pump", "detection", "cooling")
+
+# What a routed signal changes on a beam (small ints: the event loop compares them).
+FREQUENCY, PHASE, AMPLITUDE, ATTENUATION, SWITCH, CFG_SW = range(6)
+_DDS_FIELDS = {"frequency": FREQUENCY, "phase": PHASE, "amplitude": AMPLITUDE,
+               "attenuation": ATTENUATION, "cfg_sw": CFG_SW}
 
 
 class ModelConfigError(ValueError):
     """An ion-model configuration that cannot describe a trap."""
 
 
-def _pulse_unitary(omega, delta, phi, t0, t1):
-    """Rz(δ t1) · exp(-i H (t1 - t0)) · Rz(-δ t0) as a 2x2 array, with
-    H = Ω/2 (cos φ X + sin φ Y) − δ/2 Z; written out with scalars because it runs for
-    every pulse and qubit (numpy's per-call overhead dominates on 2x2 matrices)."""
+def _pulse_unitary(omega, delta, phi, duration):
+    """Rz(δ T) · exp(-i H T) for H = Ω/2 (cos φ X + sin φ Y) − δ/2 Z, as four scalars
+    (u00, u01, u10, u11): the pulse in the qubit frame for a pulse starting at time 0.
+    A pulse starting at t0 is this conjugated by Rz(δ t0) (see ``IonModel._rotate``)."""
     w = math.hypot(omega, delta)
-    half = 0.5 * w * (t1 - t0)
+    half = 0.5 * w * duration
     c = math.cos(half)
     s = math.sin(half) / w if w else 0.0
     # exp(-i H T) = c I - i s (Ω cos φ X + Ω sin φ Y − δ Z)
     off = omega * cmath.exp(1j * phi)          # Ω (cos φ + i sin φ)
-    d00 = c + 1j * s * delta
-    d11 = c - 1j * s * delta
-    d01 = -1j * s * off.conjugate()            # Ω (cos φ − i sin φ)
-    d10 = -1j * s * off
-    a1 = cmath.exp(-0.5j * delta * t1)         # Rz(δ t1) = diag(a1, 1/a1)
-    a0 = cmath.exp(0.5j * delta * t0)          # Rz(-δ t0) = diag(a0, 1/a0)
-    return np.array([[a1 * d00 * a0, a1 * d01 / a0],
-                     [d10 * a0 / a1, d11 / (a1 * a0)]])
+    a = cmath.exp(-0.5j * delta * duration)    # Rz(δ T) = diag(a, 1/a)
+    return (a * (c + 1j * s * delta), a * (-1j * s * off.conjugate()),
+            (-1j * s * off) / a, (c - 1j * s * delta) / a)
 
 
 class _Beam:
@@ -115,13 +118,14 @@ class _Beam:
             raise ModelConfigError("rotation beam {!r} needs one DDS channel".format(name))
         if not self.switches and not self.dds:
             raise ModelConfigError("beam {!r} has neither switch nor DDS".format(name))
-        # live state
+        # live state; params[FREQUENCY..ATTENUATION][i] belong to tone i
+        n = len(self.dds)
+        self.freq, self.phase = [0.0] * n, [0.0] * n
+        self.amp, self.att = [1.0] * n, [0.0] * n
+        self.params = (self.freq, self.phase, self.amp, self.att)
         self.switch_on = [False] * len(self.switches)
-        self.cfg_sw = [False] * len(self.dds)
-        self.freq = [0.0] * len(self.dds)
-        self.phase = [0.0] * len(self.dds)
-        self.amp = [1.0] * len(self.dds)
-        self.att = [0.0] * len(self.dds)
+        self.cfg_sw = [False] * n
+        self.on = False
         self.on_since = None
         self.history = deque(maxlen=64)  # recent (t_on, t_off) segments, for detection
 
@@ -137,7 +141,8 @@ class _Beam:
         return True
 
     def amplitude(self, i=0):
-        return self.amp[i] * 10 ** (-self.att[i] / 20.0)
+        att = self.att[i]
+        return self.amp[i] * 10 ** (-att / 20.0) if att else self.amp[i]
 
 
 class IonModel:
@@ -151,11 +156,20 @@ class IonModel:
         self.dim = 2 ** qubits
         self.ref_period = ref_period
         self.rng = rng if rng is not None else np.random.default_rng(0)
+        # Trajectory jumps are drawn per pulse: Python's generator (seeded from ``rng``)
+        # costs a tenth of numpy's per scalar draw.
+        self._random = random.Random(int(self.rng.integers(2 ** 63))).random
         self.errors = dict(errors or {})
         unknown = set(self.errors) - {"over_rotation", "detuning_hz", "depolarizing",
                                       "depolarizing_2q", "t2", "prep_error"}
         if unknown:
             raise ModelConfigError("unknown error kind(s): {}".format(", ".join(sorted(unknown))))
+        self._over = 1.0 + float(self.errors.get("over_rotation", 0.0))
+        self._detuning = float(self.errors.get("detuning_hz", 0.0))
+        self._p1 = float(self.errors.get("depolarizing", 0.0))
+        self._p2 = float(self.errors.get("depolarizing_2q", 0.0))
+        self._t2 = float(self.errors.get("t2") or 0.0)
+        self._prep_error = float(self.errors.get("prep_error", 0.0))
         self.beams = {name: _Beam(name, cfg) for name, cfg in (beams or {}).items()}
         for beam in self.beams.values():
             for q in beam.qubits:
@@ -171,28 +185,23 @@ class IonModel:
             if not 0 <= cfg.get("qubit", -1) < self.n:
                 raise ModelConfigError("detector {!r} watches no valid qubit".format(device))
             self.detectors[device] = dict(cfg)
-        self.rho = np.zeros((self.dim, self.dim), dtype=complex)
-        self.rho[0, 0] = 1.0
-        # Full-space operators, built once: |i><j| on one qubit (to embed 2x2 unitaries
-        # with four multiply-adds instead of Kronecker products) and Paulis per qubit.
-        self._embed = [[self._full({q: np.outer(np.eye(2)[i], np.eye(2)[j])})
-                        for i in (0, 1) for j in (0, 1)] for q in range(self.n)]
-        idx = np.arange(self.dim)
-        # X on qubit q permutes the basis (flip its bit), Z multiplies by ±1: so
-        # X ρ X, Z ρ Z and Y ρ Y = X (Z ρ Z) X are index permutations and sign masks.
-        self._flip = [idx ^ (1 << q) for q in range(self.n)]
-        signs = [np.where(idx & (1 << q), -1.0, 1.0) for q in range(self.n)]
-        self._zz_mask = [np.outer(z, z) for z in signs]
-        self._pair_paulis = {}
+        self.psi = [0j] * self.dim
+        self.psi[0] = 1 + 0j
+        # (i, i with bit q set) for every i with bit q clear: the pairs a 1-qubit gate mixes
+        self._pairs = [[(i, i | (1 << q)) for i in range(self.dim) if not i & (1 << q)]
+                       for q in range(self.n)]
+        self._unitaries = {}  # (Ω, δ, φ, T) -> pulse unitary at t0 = 0
         self.t_state = 0  # time (mu) the state has been evolved to (for dephasing)
         self._routes = {}  # (device, signal) -> list of (beam, field, index)
         for beam in self.beams.values():
             for i, dev in enumerate(beam.switches):
-                self._routes.setdefault((dev, "state"), []).append((beam, "switch", i))
+                self._routes.setdefault((dev, "state"), []).append((beam, SWITCH, i))
             for i, dev in enumerate(beam.dds):
-                for field in ("frequency", "phase", "amplitude", "attenuation", "cfg_sw"):
-                    self._routes.setdefault((dev, field), []).append((beam, field, i))
-        self._sid_routes = {}
+                for name, field in _DDS_FIELDS.items():
+                    self._routes.setdefault((dev, name), []).append((beam, field, i))
+        self._sid_routes = []  # signal id -> its routes (a list index is the fastest map)
+        self._wanted = np.zeros(0, dtype=bool)  # signal id -> has routes
+        self._recorder = None
         self.pulses_applied = 0
 
     @classmethod
@@ -207,48 +216,42 @@ class IonModel:
 
     # ---- events
 
-    def _route(self, sid):
-        routes = self._sid_routes.get(sid)
-        if routes is None:
-            sig = self._recorder.signals[sid]
-            routes = self._routes.get((sig.device, sig.name), ())
-            self._sid_routes[sid] = routes
-        return routes
+    def _learn_signals(self):
+        signals = self._recorder.signals
+        for sig in signals[len(self._sid_routes):]:
+            self._sid_routes.append(self._routes.get((sig.device, sig.name), ()))
+        self._wanted = np.array([bool(r) for r in self._sid_routes], dtype=bool)
 
     def on_events(self, t, s, v):
         """Recorder callback: time-ordered arrays of released events."""
-        for sid in np.unique(s):
-            self._route(int(sid))
-        relevant = [sid for sid, r in self._sid_routes.items() if r]
-        if not relevant:
-            return
-        sel = np.isin(s, relevant)
+        if len(self._sid_routes) < len(self._recorder.signals):
+            self._learn_signals()
+        sel = self._wanted[s]
+        routes = self._sid_routes
         for ti, si, vi in zip(t[sel].tolist(), s[sel].tolist(), v[sel].tolist()):
-            for beam, field, i in self._sid_routes[si]:
-                self._update(beam, field, i, vi, ti)
+            for beam, field, i in routes[si]:
+                if field < SWITCH:  # a DDS parameter (inline: most events are these)
+                    values = beam.params[field]
+                    if values[i] != vi:
+                        if beam.on:
+                            self._close(beam, ti)  # end one segment, start another
+                        values[i] = vi
+                else:
+                    self._switch(beam, field, i, vi, ti)
 
-    def _update(self, beam, field, i, value, t):
-        was_on = beam.is_on()
-        if was_on and field in ("frequency", "phase", "amplitude", "attenuation"):
-            self._close(beam, t)  # parameters change: end one segment, start another
-        if field == "switch":
-            beam.switch_on[i] = bool(value)
-        elif field == "cfg_sw":
-            beam.cfg_sw[i] = bool(value)
-        elif field == "frequency":
-            beam.freq[i] = value
-        elif field == "phase":
-            beam.phase[i] = value
-        elif field == "amplitude":
-            beam.amp[i] = value
-        elif field == "attenuation":
-            beam.att[i] = value
+    def _switch(self, beam, field, i, value, t):
+        flags = beam.switch_on if field == SWITCH else beam.cfg_sw
+        flag = value != 0
+        if flags[i] == flag:
+            return
+        flags[i] = flag
         now_on = beam.is_on()
-        if was_on and not now_on:
+        if beam.on and not now_on:
             self._close(beam, t)
             beam.on_since = None
-        elif now_on and (not was_on or beam.on_since is None):
+        elif now_on and not beam.on:
             beam.on_since = t
+        beam.on = now_on
 
     def _close(self, beam, t):
         t0 = beam.on_since
@@ -259,101 +262,137 @@ class IonModel:
         self._apply_segment(beam, t0, t)
         beam.on_since = t
 
-    # ---- physics
+    # ---- the state: 1-qubit gates, Paulis, projections
 
-    def _evolve_to(self, t):
-        """Pure dephasing for the time since the last update."""
-        t2 = self.errors.get("t2") or 0.0
-        if t > self.t_state and t2 > 0:
-            decay = math.exp(-(t - self.t_state) * self.ref_period / t2)
-            for q in range(self.n):
-                self._dephase(q, decay)
-        self.t_state = max(self.t_state, t)
+    def _apply_1q(self, u00, u01, u10, u11, q):
+        psi = self.psi
+        for i, j in self._pairs[q]:
+            a, b = psi[i], psi[j]
+            psi[i] = u00 * a + u01 * b
+            psi[j] = u10 * a + u11 * b
 
-    def _dephase(self, q, factor):
-        bit = 1 << q
-        idx = np.arange(self.dim)
-        differ = ((idx[:, None] ^ idx[None, :]) & bit) != 0
-        self.rho[differ] *= factor
-
-    def _full(self, factors):
-        """The full-space operator with ``factors[q]`` on qubit q (identity elsewhere);
-        qubit 0 is the least significant (last) Kronecker factor."""
-        full = np.eye(1, dtype=complex)
-        for k in range(self.n - 1, -1, -1):
-            full = np.kron(full, factors.get(k, _I))
-        return full
-
-    def _apply_1q(self, u, q):
-        e = self._embed[q]
-        full = u[0, 0] * e[0] + u[0, 1] * e[1] + u[1, 0] * e[2] + u[1, 1] * e[3]
-        self.rho = full @ self.rho @ full.conj().T
-
-    def _apply_full(self, u):
-        self.rho = u @ self.rho @ u.conj().T
+    def _pauli(self, k, q):
+        """Apply I, X, Y or Z (k = 0..3) to qubit q."""
+        if k == 0:
+            return
+        psi = self.psi
+        for i, j in self._pairs[q]:
+            a, b = psi[i], psi[j]
+            if k == 1:
+                psi[i], psi[j] = b, a
+            elif k == 2:  # Y = [[0, -i], [i, 0]]
+                psi[i], psi[j] = -1j * b, 1j * a
+            else:
+                psi[j] = -b
 
     def _depolarize(self, qubits, p):
+        """ρ → (1-p) ρ + p I/2 ⊗ Tr_q ρ on each qubit: with probability p, a uniformly
+        random Pauli (the identity included)."""
         if p <= 0:
             return
+        rand = self._random
         for q in qubits:
-            # ρ -> (1-p) ρ + p I/2 ⊗ Tr_q ρ = (1-3p/4)ρ + p/4 (XρX + YρY + ZρZ)
-            rho = self.rho
-            flip = self._flip[q]
-            zrz = rho * self._zz_mask[q]
-            flipped = (rho + zrz)[flip][:, flip]  # XρX + X(ZρZ)X = XρX + YρY
-            self.rho = (1 - 0.75 * p) * rho + 0.25 * p * (flipped + zrz)
+            if rand() < p:
+                self._pauli(int(rand() * 4), q)
 
-    def _depolarize_pair(self, pair, p):
-        if p <= 0:
-            return
-        # Two-qubit depolarizing: (1-p) ρ + p/16 Σ_{P in Paulis^2} P ρ P (the 16 include I).
-        key = tuple(pair)
-        if key not in self._pair_paulis:
-            self._pair_paulis[key] = [self._full({pair[0]: a, pair[1]: b})
-                                      for a in (_I, _X, _Y, _Z) for b in (_I, _X, _Y, _Z)]
-        rho = self.rho
-        acc = (1 - p) * rho
-        for full in self._pair_paulis[key]:
-            acc += (p / 16) * (full @ rho @ full)
-        self.rho = acc
+    def _probability_1(self, q):
+        psi = self.psi
+        p = 0.0
+        for _, j in self._pairs[q]:
+            c = psi[j]
+            p += c.real * c.real + c.imag * c.imag
+        return min(1.0, p)
+
+    def _project(self, q, outcome):
+        """Collapse qubit q onto ``outcome`` and renormalise."""
+        psi = self.psi
+        kept = 0.0
+        for i, j in self._pairs[q]:
+            if outcome:
+                psi[i] = 0j
+                c = psi[j]
+            else:
+                psi[j] = 0j
+                c = psi[i]
+            kept += c.real * c.real + c.imag * c.imag
+        if kept > 0:
+            norm = 1 / math.sqrt(kept)
+            self.psi = [c * norm for c in psi]
+
+    def _evolve_to(self, t):
+        """Pure dephasing for the time since the last update: on each qubit, a Z with
+        probability (1 - e^(-Δt/T2)) / 2 (coherences shrink by e^(-Δt/T2))."""
+        if t > self.t_state and self._t2 > 0:
+            p = 0.5 * (1 - math.exp(-(t - self.t_state) * self.ref_period / self._t2))
+            for q in range(self.n):
+                if self._random() < p:
+                    self._pauli(3, q)
+        self.t_state = max(self.t_state, t)
+
+    # ---- physics
+
+    def _rotate(self, omega, delta, phi, t0_s, duration, q):
+        """A pulse from t0_s (s) on qubit q. Drive phase in the qubit frame is φ + δ t
+        (continuous DDS phase): U = Rz(δ t0) · [Rz(δ T) exp(-i H T)] · Rz(-δ t0)."""
+        key = (omega, delta, phi, duration)
+        u = self._unitaries.get(key)
+        if u is None:
+            if len(self._unitaries) > 4096:
+                self._unitaries.clear()
+            u = self._unitaries[key] = _pulse_unitary(omega, delta, phi, duration)
+        u00, u01, u10, u11 = u
+        if delta:
+            e = cmath.exp(1j * delta * t0_s)
+            u01, u10 = u01 / e, u10 * e
+        self._apply_1q(u00, u01, u10, u11, q)
+
+    def _ms(self, theta, phi, q0, q1):
+        """exp(-i θ/2 S⊗S), S = cos φ X + sin φ Y: S|0> = e^{iφ}|1>, S|1> = e^{-iφ}|0>."""
+        c, s = math.cos(theta / 2), math.sin(theta / 2)
+        up, down = cmath.exp(1j * phi), cmath.exp(-1j * phi)
+        mask = (1 << q0) | (1 << q1)
+        psi = self.psi
+        new = [0j] * self.dim
+        for i in range(self.dim):
+            j = i ^ mask
+            ph = (down if i & (1 << q0) else up) * (down if i & (1 << q1) else up)
+            new[j] += -1j * s * ph * psi[i]
+            new[i] += c * psi[i]
+        self.psi = new
 
     def _apply_segment(self, beam, t0, t1):
         self._evolve_to(t0)
-        duration = (t1 - t0) * self.ref_period
-        t0_s = t0 * self.ref_period
-        t1_s = t1 * self.ref_period
-        over = 1.0 + self.errors.get("over_rotation", 0.0)
+        period = self.ref_period
+        duration = (t1 - t0) * period
         if beam.kind == "rotation":
-            omega = 2 * math.pi * beam.rabi_hz * beam.amplitude(0) * over
+            omega = 2 * math.pi * beam.rabi_hz * beam.amplitude(0) * self._over
             phi = 2 * math.pi * beam.phase[0]
             addressed = []
             for q, resonance in zip(beam.qubits, beam.resonance_hz):
-                delta = 2 * math.pi * (beam.freq[0] - resonance
-                                       + self.errors.get("detuning_hz", 0.0))
-                # Drive phase in the qubit frame: φ + δ t (continuous DDS phase); move to
-                # the drive's frame for the pulse and back: Rz(δ t1) exp(-i H T) Rz(-δ t0).
-                self._apply_1q(_pulse_unitary(omega, delta, phi, t0_s, t1_s), q)
+                delta = 2 * math.pi * (beam.freq[0] - resonance + self._detuning)
+                self._rotate(omega, delta, phi, t0 * period, duration, q)
                 if abs(delta) <= 10 * omega:
                     addressed.append(q)
             # The gate error belongs to the qubits the pulse drives, not to a spectator
             # far off resonance (which only sees the exact off-resonant unitary above).
-            self._depolarize(addressed, self.errors.get("depolarizing", 0.0))
+            self._depolarize(addressed, self._p1)
             self.pulses_applied += 1
         elif beam.kind == "ms":
-            theta = beam.ms_rate * beam.amplitude(0) * beam.amplitude(1) * duration * over
+            theta = beam.ms_rate * beam.amplitude(0) * beam.amplitude(1) * duration * self._over
             theta *= self._ms_tuning(beam)
             phi = math.pi * (beam.phase[0] + beam.phase[1])  # mean phase, in radians
-            s = math.cos(phi) * _X + math.sin(phi) * _Y
             q0, q1 = beam.qubits
-            ss = self._full({q0: s, q1: s})
-            u = math.cos(theta / 2) * np.eye(self.dim) - 1j * math.sin(theta / 2) * ss
-            self._apply_full(u)
-            self._depolarize_pair(beam.qubits, self.errors.get("depolarizing_2q", 0.0))
+            self._ms(theta, phi, q0, q1)
+            # Two-qubit depolarizing: (1-p) ρ + p/16 Σ P ρ P over the 16 Paulis of the pair.
+            if self._p2 > 0 and self._random() < self._p2:
+                k = int(self._random() * 16)
+                self._pauli(k & 3, q0)
+                self._pauli(k >> 2, q1)
             self.pulses_applied += 1
         elif beam.kind == "pump":
             if duration >= beam.min_time:
                 for q in beam.qubits:
-                    self._reset(q, self.errors.get("prep_error", 0.0))
+                    self._reset(q, self._prep_error)
         self.t_state = max(self.t_state, t1)
 
     @staticmethod
@@ -376,43 +415,33 @@ class IonModel:
         return beam.detuning_hz / actual
 
     def _reset(self, q, prep_error):
-        """Trace out qubit q and replace it with |0> (|1> with probability prep_error)."""
-        bit = 1 << q
-        new = np.zeros_like(self.rho)
-        for a in range(self.dim):
-            for b in range(self.dim):
-                if a & bit or b & bit:
-                    continue
-                partial = self.rho[a, b] + self.rho[a | bit, b | bit]
-                new[a, b] += (1 - prep_error) * partial
-                new[a | bit, b | bit] += prep_error * partial
-        self.rho = new
+        """Trace out qubit q and replace it with |0> (|1> with probability prep_error):
+        measure it, flip a 1 back to 0, then flip with probability ``prep_error``."""
+        flip = self.measure(q)
+        if self._random() < prep_error:
+            flip ^= 1
+        if flip:
+            self._pauli(1, q)
 
     # ---- readout
 
     def populations(self):
-        """Probabilities of each basis state (index = bitstring, qubit 0 least significant)."""
-        return np.clip(np.real(np.diag(self.rho)), 0.0, 1.0)
+        """Probabilities of each basis state in this trajectory (index = bitstring, qubit 0
+        least significant)."""
+        return np.clip(np.abs(np.array(self.psi)) ** 2, 0.0, 1.0)
 
     def measure(self, q):
         """Projective Z measurement of qubit q: returns 0 or 1 and collapses the state."""
-        bit = 1 << q
-        idx = np.arange(self.dim)
-        ones = (idx & bit) != 0
-        p1 = float(np.clip(np.real(np.trace(self.rho[np.ix_(ones, ones)])), 0.0, 1.0))
-        outcome = int(self.rng.random() < p1)
-        keep = ones if outcome else ~ones
-        proj = np.diag(keep.astype(float))
-        self.rho = proj @ self.rho @ proj
-        norm = np.real(np.trace(self.rho))
-        if norm > 0:
-            self.rho /= norm
+        outcome = int(self._random() < self._probability_1(q))
+        self._project(q, outcome)
         return outcome
 
     def light_on_time(self, beam, t0, t1):
         """Seconds that ``beam`` was on within [t0, t1] mu."""
         total = 0
-        for a, b in beam.history:
+        for a, b in reversed(beam.history):  # newest first: stop at the first one before t0
+            if b <= t0:
+                break
             total += max(0, min(b, t1) - max(a, t0))
         if beam.on_since is not None:
             total += max(0, t1 - max(beam.on_since, t0))

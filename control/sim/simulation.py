@@ -43,6 +43,7 @@ class Simulation:
         self.kernel_depth = 0
         self.kernels_run = 0
         self.underflows = 0
+        self.rtio_events = 0  # events submitted to the RTIO (outputs, SPI words, DMA)
 
     # ---- used by the simulated core
 
@@ -85,6 +86,7 @@ class Simulation:
                     now, channel if channel is not None else "?", sig.device, sig.name,
                     now - tl.cpu, tl.cpu))
         tl.cpu += tl.event_mu
+        self.rtio_events += 1
         rec = self.recorder
         rec.record(now, sig.id, value)
         if len(rec._t) >= rec.next_flush:

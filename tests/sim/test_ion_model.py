@@ -214,6 +214,34 @@ def test_depolarizing_shrinks_the_bloch_vector():
     assert_close(fraction(results, 0), 1 - p / 2, 400)
 
 
+def test_dephasing_shrinks_the_ramsey_contrast():
+    t2, wait = 20e-6, 20e-6
+    b = Bench(errors={"t2": t2})
+    t_half = 1 / (4 * RABI)
+    results = []
+    for _ in range(400):
+        b.prep()
+        b.pulse("sw0", t_half)
+        b.wait(wait)
+        b.pulse("sw0", t_half)
+        results.append(b.detect())
+    # on resonance the coherence only decays: P1 = (1 + exp(-T/T2)) / 2 (1 without T2)
+    assert_close(fraction(results, 0), (1 + math.exp(-wait / t2)) / 2, 400)
+
+
+def test_two_qubit_depolarizing_mixes_the_bell_state():
+    p = 0.3
+    b = Bench(errors={"depolarizing_2q": p})
+    results = []
+    for _ in range(400):
+        b.prep()
+        b.pulse("ms_sw", MS_TIME)
+        results.append(b.detect())
+    both = np.array(results)
+    # (1-p) Bell + p I/4: the qubits agree with probability (1-p) + p/2
+    assert_close(float(np.mean(both[:, 0] == both[:, 1])), 1 - p / 2, 400)
+
+
 def test_prep_error_and_dark_counts():
     b = Bench(errors={"prep_error": 0.1})
     results = [(b.prep(), b.detect())[1] for _ in range(400)]

@@ -141,6 +141,7 @@ class CoreDMA:
                         t, "{}.{}".format(sig.device, sig.name) if sig is not None
                         else item[2], t - engine))
             engine += step
+            sim.rtio_events += 1
             if sig is not None:
                 rec.record(t, sig.id, item[2])
         if engine > tl.cpu:

@@ -82,6 +82,7 @@ def rtio_event(sim, channel, what):
             "event at about {} mu".format(now, channel if channel is not None else "?",
                                           what, now - tl.cpu, tl.cpu))
     tl.cpu += tl.event_mu
+    sim.rtio_events += 1
 
 
 def record_effect(sim, time_mu, sig, value):
