@@ -60,6 +60,7 @@ import numpy as np
 __all__ = ["IonModel", "ModelConfigError"]
 
 BEAM_KINDS = ("rotation", "ms", "pump", "detection", "cooling")
+TWO_PI = 2 * math.pi
 
 # What a routed signal changes on a beam (small ints: the event loop compares them).
 FREQUENCY, PHASE, AMPLITUDE, ATTENUATION, SWITCH, CFG_SW = range(6)
@@ -361,21 +362,25 @@ class IonModel:
         self.psi = new
 
     def _apply_segment(self, beam, t0, t1):
-        self._evolve_to(t0)
+        if self._t2 > 0:
+            self._evolve_to(t0)
         period = self.ref_period
         duration = (t1 - t0) * period
         if beam.kind == "rotation":
-            omega = 2 * math.pi * beam.rabi_hz * beam.amplitude(0) * self._over
-            phi = 2 * math.pi * beam.phase[0]
+            omega = TWO_PI * beam.rabi_hz * beam.amplitude(0) * self._over
+            phi = TWO_PI * beam.phase[0]
+            drive = beam.freq[0] + self._detuning
+            t0_s = t0 * period
             addressed = []
             for q, resonance in zip(beam.qubits, beam.resonance_hz):
-                delta = 2 * math.pi * (beam.freq[0] - resonance + self._detuning)
-                self._rotate(omega, delta, phi, t0 * period, duration, q)
+                delta = TWO_PI * (drive - resonance)
+                self._rotate(omega, delta, phi, t0_s, duration, q)
                 if abs(delta) <= 10 * omega:
                     addressed.append(q)
             # The gate error belongs to the qubits the pulse drives, not to a spectator
             # far off resonance (which only sees the exact off-resonant unitary above).
-            self._depolarize(addressed, self._p1)
+            if self._p1 > 0:
+                self._depolarize(addressed, self._p1)
             self.pulses_applied += 1
         elif beam.kind == "ms":
             theta = beam.ms_rate * beam.amplitude(0) * beam.amplitude(1) * duration * self._over

@@ -88,8 +88,11 @@ class Simulation:
         tl.cpu += tl.event_mu
         self.rtio_events += 1
         rec = self.recorder
-        rec.record(now, sig.id, value)
-        if len(rec._t) >= rec.next_flush:
+        times = rec._t  # Recorder.record, inlined: this is the hottest path of a run
+        times.append(now)
+        rec._s.append(sig.id)
+        rec._v.append(value)
+        if len(times) >= rec.next_flush:
             # Release what is final; if slack has built up and little is, wait for another
             # flush_every events rather than re-sorting the pending list on every output.
             rec.release(tl.cpu)

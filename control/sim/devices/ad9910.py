@@ -312,10 +312,13 @@ class AD9910:
             a = 0.0
         new = (f, p, a)
         if new != shown:
-            sim = self.sim
-            record_effect(sim, t, self._sig_freq, f)
-            record_effect(sim, t, self._sig_phase, p)
-            record_effect(sim, t, self._sig_amp, a)
+            sim = self.sim  # record what changed: a waveform holds changes only
+            if f != shown[0]:
+                record_effect(sim, t, self._sig_freq, f)
+            if p != shown[1]:
+                record_effect(sim, t, self._sig_phase, p)
+            if a != shown[2]:
+                record_effect(sim, t, self._sig_amp, a)
             self._shown = new
 
     def _effective_ftw(self):

@@ -116,10 +116,8 @@ class AD9912:
     # ---- the chip
 
     def _word(self, regs, high, nbytes):
-        value = 0
-        for addr in range(high, high - nbytes, -1):
-            value = (value << 8) | regs.get(addr, 0)
-        return value
+        return int.from_bytes(bytes([regs.get(addr, 0)
+                                     for addr in range(high, high - nbytes, -1)]), "big")
 
     def _io_update(self, t):
         if not self._pending:
@@ -132,9 +130,12 @@ class AD9912:
         ftw = self._word(self._regs, AD9912_FTW5, 6)
         pow_ = self._word(self._regs, AD9912_POW1, 2) & 0x3fff
         new = (ftw / self.ftw_per_hz, pow_ / (1 << 14))
-        if new != self._shown:
-            record_effect(self.sim, t, self._sig_freq, new[0])
-            record_effect(self.sim, t, self._sig_phase, new[1])
+        shown = self._shown
+        if new != shown:  # record what changed: a waveform holds changes only
+            if new[0] != shown[0]:
+                record_effect(self.sim, t, self._sig_freq, new[0])
+            if new[1] != shown[1]:
+                record_effect(self.sim, t, self._sig_phase, new[1])
             self._shown = new
 
     def _profile_pins(self, profile, t):
@@ -143,8 +144,8 @@ class AD9912:
     def _store(self, addr, data, nbytes):
         """``nbytes`` bytes of ``data`` (MSB first) from ``addr`` downwards, as the chip
         takes an MSB-first transfer."""
-        for i in range(nbytes):
-            self._pending[addr - i] = (int(data) >> (8 * (nbytes - 1 - i))) & 0xff
+        raw = (int(data) & ((1 << (8 * nbytes)) - 1)).to_bytes(nbytes, "big")
+        self._pending.update(zip(range(addr, addr - nbytes, -1), raw))
 
     # ---- register access
 

@@ -31,17 +31,17 @@ class Core:
             self.sim.timeline.ref_period = ref_period
         self.sim.install()
         self.tm = self.sim.timeline
+        self._bodies = {}  # kernel wrapper -> its Python body on this core's timeline
 
     def run(self, function, args, kwargs):
         """Run a kernel: as Python, with ``parallel`` blocks rewritten to ARTIQ's
         semantics. A kernel called from a kernel is a plain call (plus its CPU cost)."""
         sim = self.sim
-        body = function.__dict__.get("_control_sim_body")
-        if body is None or body[0] is not self.tm:
-            body = (self.tm, transform_kernel(function.artiq_embedded.function, self.tm))
-            function._control_sim_body = body  # the wrapper caches its Python body
-        body = body[1]
-        if sim.kernel_depth:
+        body = self._bodies.get(function)
+        if body is None:
+            body = self._bodies[function] = transform_kernel(
+                function.artiq_embedded.function, self.tm)
+        if sim.kernel_depth:  # a kernel calling a kernel: the hot path
             self.tm.cpu += self.tm.call_mu
             return body(*args, **kwargs)
         sim.install()
