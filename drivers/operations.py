@@ -14,10 +14,23 @@ from control.hal import NativeGate, NativeGateSet, OperationInterface
 from control.lang import TFloat, TInt32, host_only, kernel
 from control.modules import Service
 
-__all__ = ["IonTrapOperations"]
+__all__ = ["IonTrapOperations", "VirtualFrames"]
 
 PI = 3.141592653589793
 TWO_PI = 2 * PI
+
+
+class VirtualFrames:
+    """The virtual-Z frame of each qubit (radians), ``phases``, which kernels write.
+
+    Held apart from the operations on purpose: ARTIQ's compiler emits an object as a
+    constant, and so folds what its kernels read from it, only when every attribute they
+    read is invariant. One written attribute on the operations object would keep
+    ``drive``, ``virtual_z``… in memory and every gate would load them.
+    """
+
+    def __init__(self, num_qubits):
+        self.phases = [0.0] * num_qubits
 
 
 class IonTrapOperations(Service, OperationInterface):
@@ -39,7 +52,8 @@ class IonTrapOperations(Service, OperationInterface):
                 self.module_key, num_qubits, self.detection.num_channels))
         self.ms_gate = self.system.get_module(ms)
         self.declare_invariants("ms_gate")
-        self.frames = [0.0] * num_qubits  # virtual Z frames, written by kernels
+        self.frames = VirtualFrames(num_qubits)  # its phases are written by kernels
+        self.declare_invariants("frames")
 
     @host_only
     def native_gates(self):
@@ -68,7 +82,7 @@ class IonTrapOperations(Service, OperationInterface):
         self.cooling.cool()
         self.pumping.pump()
         for q in range(self.num_qubits):
-            self.frames[q] = 0.0
+            self.frames.phases[q] = 0.0
 
     @kernel
     def m_z_all(self):
@@ -84,25 +98,31 @@ class IonTrapOperations(Service, OperationInterface):
 
     @kernel
     def rphi(self, theta: TFloat, phi: TFloat, qubit: TInt32):
-        self.drive.rotate(theta, phi - self.frames[qubit], qubit)
+        if self.virtual_z:
+            phi -= self.frames.phases[qubit]
+        # without virtual Z every frame stays 0 (rxx only copies frames): nothing to read
+        self.drive.rotate(theta, phi, qubit)
 
     @kernel
     def rz(self, theta: TFloat, qubit: TInt32):
         if self.virtual_z:
             # Logical state = Rz(frame) · physical state; a later pulse at phase phi is
             # played at phi - frame, which is the same as applying Rz first.
-            self.frames[qubit] += theta
+            self.frames.phases[qubit] += theta
         else:
-            self.rphi(PI, -theta / 2.0, qubit)
-            self.rphi(PI, 0.0, qubit)
+            # R_0(pi) R_(-theta/2)(pi), straight to the drive: without virtual Z the
+            # frames stay 0, so this is rphi(PI, -theta / 2.0), rphi(PI, 0.0)
+            self.drive.rotate(PI, -theta / 2.0, qubit)
+            self.drive.rotate(PI, 0.0, qubit)
 
     @kernel
     def rxx(self, theta: TFloat, qubit0: TInt32, qubit1: TInt32):
-        beta = self.frames[qubit1] - self.frames[qubit0]
+        frames = self.frames.phases
+        beta = frames[qubit1] - frames[qubit0]
         beta -= TWO_PI * round(beta / TWO_PI)
         if beta > 1e-9 or beta < -1e-9:
             self.drive.rotate(PI, -beta / 2.0, qubit1)
             self.drive.rotate(PI, 0.0, qubit1)
-            self.frames[qubit1] = self.frames[qubit0]
+            frames[qubit1] = frames[qubit0]
         # MS_phi(theta) after frames (a, a) = Rz(a)⊗Rz(a) · MS_(phi - a)(theta)
-        self.ms_gate.ms(theta, -self.frames[qubit0])
+        self.ms_gate.ms(theta, -frames[qubit0])

@@ -5,7 +5,9 @@ the sequence's native gates, measure), and counts per sequence the shots whose b
 the sequence's expected outcome. Everything the gate loop reads is a kernel invariant
 (opcodes, sequence starts, angle tables, expected outcomes), decoding a gate is three
 shifts and masks, and the host hears once per sequence, asynchronously: no RPC and no
-allocation per gate.
+allocation per gate. ``load`` rewrites the words' qubit fields from the sequence's qubit
+indices to the trap's qubits on the host, so the gate loop needs no lookup (nor its bounds
+check) to find them.
 
 ``RBKernel1`` plays single-qubit gates only; ``RBKernel2`` adds ``rxx``, so a one-qubit run
 compiles on a trap whatever two-qubit gate it has.
@@ -39,14 +41,28 @@ class _RBKernel(HasEnvironment):
 
     def load(self, opcodes, starts, thetas, phis, expected):
         """One chunk (host): flat opcodes, ``starts`` (n_seq + 1 offsets), the angle
-        tables and each sequence's expected bits (qubit i in bit i)."""
-        self.opcodes = np.ascontiguousarray(opcodes, dtype=np.int32)
+        tables and each sequence's expected bits (qubit i in bit i). The opcodes' qubit
+        fields index ``qubits``; the kernel gets them as the trap's qubits."""
+        self.opcodes = self.physical_opcodes(opcodes)
         self.starts = np.ascontiguousarray(starts, dtype=np.int32)
         self.thetas = np.ascontiguousarray(thetas, dtype=np.float64)
         self.phis = np.ascontiguousarray(phis, dtype=np.float64)
         self.expected = np.ascontiguousarray(expected, dtype=np.int32)
         self.n_seq = len(self.starts) - 1
         self.survived = np.zeros(self.n_seq, dtype=np.int32)
+
+    def physical_opcodes(self, opcodes):
+        """``opcodes`` with both qubit fields mapped through ``qubits`` (host)."""
+        words = np.ascontiguousarray(opcodes, dtype=np.int32)
+        table = np.array(self.qubits + [-1] * (16 - len(self.qubits)), dtype=np.int32)
+        fields = [(words >> shift) & 0xF for shift in (4, 8)]
+        for field in fields:
+            bad = field >= len(self.qubits)
+            if bad.any():
+                raise ValueError("opcode {:#x} names qubit index {}, but the kernel plays "
+                                 "{} qubits".format(int(words[bad][0]),
+                                                    int(field[bad][0]), len(self.qubits)))
+        return (words & ~0xFF0) | (table[fields[0]] << 4) | (table[fields[1]] << 8)
 
     @kernel
     def run(self):
@@ -79,12 +95,12 @@ class RBKernel1(_RBKernel):
     @kernel
     def play(self, op: TInt32):
         kind = op & 0xF
-        p = op >> 12
-        q = self.qubits[(op >> 4) & 0xF]
+        q = (op >> 4) & 0xF
+        theta = self.thetas[op >> 12]
         if kind == RPHI:
-            self.ops.rphi(self.thetas[p], self.phis[p], q)
+            self.ops.rphi(theta, self.phis[op >> 12], q)
         elif kind == RZ:
-            self.ops.rz(self.thetas[p], q)
+            self.ops.rz(theta, q)
 
 
 class RBKernel2(_RBKernel):
@@ -95,11 +111,11 @@ class RBKernel2(_RBKernel):
     @kernel
     def play(self, op: TInt32):
         kind = op & 0xF
-        p = op >> 12
-        q = self.qubits[(op >> 4) & 0xF]
+        q = (op >> 4) & 0xF
+        theta = self.thetas[op >> 12]
         if kind == RPHI:
-            self.ops.rphi(self.thetas[p], self.phis[p], q)
+            self.ops.rphi(theta, self.phis[op >> 12], q)
         elif kind == RZ:
-            self.ops.rz(self.thetas[p], q)
+            self.ops.rz(theta, q)
         else:
-            self.ops.rxx(self.thetas[p], q, self.qubits[(op >> 8) & 0xF])
+            self.ops.rxx(theta, q, (op >> 8) & 0xF)

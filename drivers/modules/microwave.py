@@ -5,6 +5,7 @@ magnetic-field gradient separates the ions' resonances, so a qubit is addressed 
 frequency of the pulse. Rotation angle sets the pulse length from the calibrated π time;
 the axis is the DDS phase.
 """
+import numpy as np
 from numpy import int64
 
 from control.lang import TFloat, TInt32, kernel
@@ -36,7 +37,8 @@ class MicrowaveDrive(Module):
             from control.modules import CalibrationError
             raise CalibrationError("{} needs {} frequencies, one per qubit, not {!r}".format(
                 self.calibration_key("frequencies"), self.num_qubits, freqs))
-        self.ftws = [self.dds.frequency_to_ftw(f) for f in freqs]
+        # an array, not a list: ARTIQ quotes a list as a global the optimizer cannot fold
+        self.ftws = np.array([self.dds.frequency_to_ftw(f) for f in freqs], dtype=np.int32)
         self.setattr_calibration("pi_time", unit="s", to_mu=True, min=1e-9, max=1e-2)
         self.setattr_calibration("amplitude", 1.0, min=0.0, max=1.0)
         self.setattr_calibration("attenuation", unit="dB", min=0.0, max=31.5)
