@@ -21,13 +21,21 @@ TWO_PI = 2 * PI
 
 
 class VirtualFrames:
-    """The virtual-Z frame of each qubit (radians), ``phases``, which kernels write.
+    """The virtual-Z frame of each qubit (radians), ``phases``: kernel state.
 
     Held apart from the operations on purpose: ARTIQ's compiler emits an object as a
     constant, and so folds what its kernels read from it, only when every attribute they
     read is invariant. One written attribute on the operations object would keep
     ``drive``, ``virtual_z``… in memory and every gate would load them.
+
+    ``phases`` itself is invariant too: the list is never replaced, only its elements are
+    written. The compiler then knows the list's length (so a qubit index proven in range
+    needs no bounds check) while the elements stay in writable memory. The price: the
+    frames are not written back to the host after a kernel, so every kernel starts from
+    the host's zeros; ``initialize`` and ``prep_0_all`` reset them, so the simulator, whose
+    kernels share the host's list, starts each kernel from zero frames as well.
     """
+    kernel_invariants = {"phases"}
 
     def __init__(self, num_qubits):
         self.phases = [0.0] * num_qubits
@@ -76,6 +84,8 @@ class IonTrapOperations(Service, OperationInterface):
         self.detection.init_device()
         self.drive.init_device()
         self.ms_gate.init_device()
+        for q in range(self.num_qubits):
+            self.frames.phases[q] = 0.0
 
     @kernel
     def prep_0_all(self):
