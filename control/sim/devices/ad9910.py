@@ -73,9 +73,10 @@ import numpy as np
 
 from control.lang import portable
 from control.sim.devices.ttl import record_effect
-from control.sim.devices.urukul import (DEFAULT_PROFILE, SPI_CONFIG, SPI_END, SPI_INPUT,
-                                        SPIT_DDS_RD, SPIT_DDS_WR, RegIOUpdate, _i32,
-                                        urukul_sta_pll_lock, urukul_sta_smp_err)
+from control.sim.devices.urukul import (DEFAULT_PROFILE, SPIT_DDS_RD, SPIT_DDS_WR,
+                                        SPI_CONFIG, SPI_END, SPI_INPUT, RegIOUpdate,
+                                        urukul_sta_pll_lock, urukul_sta_smp_err,
+                                        UrukulChannel, _i32)
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ class SyncDataEeprom:
         self.io_update_delay = np.int32(0)
 
 
-class AD9910:
+class AD9910(UrukulChannel):
     """AD9910 DDS channel on Urukul (``artiq.coredevice.ad9910.AD9910``); see the module
     docstring for what is simulated and how the timeline advances.
 
@@ -687,27 +688,7 @@ class AD9910:
         return (self.ftw_to_frequency(ftw), self.pow_to_turns(pow_),
                 self.asf_to_amplitude(asf))
 
-    # ---- the channel's share of the CPLD
-
-    @portable
-    def set_att_mu(self, att):
-        self.cpld.set_att_mu(self.chip_select - 4, att)
-
-    @portable
-    def set_att(self, att):
-        self.cpld.set_att(self.chip_select - 4, att)
-
-    @portable
-    def get_att_mu(self):
-        return self.cpld.get_channel_att_mu(self.chip_select - 4)
-
-    @portable
-    def get_att(self):
-        return self.cpld.get_channel_att(self.chip_select - 4)
-
-    @portable
-    def cfg_sw(self, state):
-        self.cpld.cfg_sw(self.chip_select - 4, state)
+    # ---- the channel's share of the CPLD (beyond UrukulChannel's)
 
     @portable
     def cfg_osk(self, state):
@@ -720,14 +701,6 @@ class AD9910:
     @portable
     def cfg_drhold(self, state):
         self.cpld.cfg_drhold(self.chip_select - 4, state)
-
-    @portable
-    def cfg_mask_nu(self, state):
-        self.cpld.cfg_mask_nu(self.chip_select - 4, state)
-
-    @portable
-    def cfg_att_en(self, state):
-        self.cpld.cfg_att_en(self.chip_select - 4, state)
 
     @portable
     def set_profile(self, profile):

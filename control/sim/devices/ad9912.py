@@ -36,8 +36,8 @@ import numpy as np
 
 from control.lang import portable
 from control.sim.devices.ttl import record_effect
-from control.sim.devices.urukul import (SPI_CONFIG, SPI_END, SPI_INPUT, SPIT_DDS_RD,
-                                        SPIT_DDS_WR, RegIOUpdate, _i32)
+from control.sim.devices.urukul import (SPIT_DDS_RD, SPIT_DDS_WR, SPI_CONFIG, SPI_END,
+                                        SPI_INPUT, RegIOUpdate, UrukulChannel, _i32)
 
 __all__ = ["AD9912"]
 
@@ -61,7 +61,7 @@ _MS = 1e-3
 _NS = 1e-9
 
 
-class AD9912:
+class AD9912(UrukulChannel):
     """AD9912 DDS channel on Urukul (``artiq.coredevice.ad9912.AD9912``); see the module
     docstring for what is simulated and how the timeline advances.
 
@@ -185,37 +185,7 @@ class AD9912:
             self.io_update.pulse(2 * _US)
         self._tl.take_time(1 * _MS)
 
-    # ---- the channel's share of the CPLD
-
-    @portable
-    def set_att_mu(self, att):
-        self.cpld.set_att_mu(self.chip_select - 4, att)
-
-    @portable
-    def set_att(self, att):
-        self.cpld.set_att(self.chip_select - 4, att)
-
-    @portable
-    def get_att_mu(self):
-        return self.cpld.get_channel_att_mu(self.chip_select - 4)
-
-    @portable
-    def get_att(self):
-        return self.cpld.get_channel_att(self.chip_select - 4)
-
-    @portable
-    def cfg_sw(self, state):
-        self.cpld.cfg_sw(self.chip_select - 4, state)
-
-    @portable
-    def cfg_mask_nu(self, state):
-        self.cpld.cfg_mask_nu(self.chip_select - 4, state)
-
-    @portable
-    def cfg_att_en(self, state):
-        self.cpld.cfg_att_en(self.chip_select - 4, state)
-
-    # ---- frequency and phase
+    # ---- frequency and phase (the CPLD share comes from UrukulChannel)
 
     @portable
     def set_mu(self, ftw, pow_=0):

@@ -50,7 +50,7 @@ import numpy as np
 from control.lang import portable
 from control.sim.devices.ttl import _TTLBase, record_effect, rtio_event
 
-__all__ = ["CPLD", "RegIOUpdate", "ProtoRev8", "ProtoRev9", "DEFAULT_PROFILE",
+__all__ = ["CPLD", "UrukulChannel", "RegIOUpdate", "ProtoRev8", "ProtoRev9", "DEFAULT_PROFILE",
            "urukul_sta_rf_sw", "urukul_sta_smp_err", "urukul_sta_pll_lock",
            "urukul_sta_ifc_mode", "urukul_sta_proto_rev", "urukul_sta_drover"]
 
@@ -734,3 +734,36 @@ def _spi_channel(dmgr, name):
         return dmgr.get_desc(name)["arguments"]["channel"]
     except Exception:
         return None
+
+
+class UrukulChannel:
+    """A DDS channel's share of its CPLD (attenuator, RF switch, config bits), as the
+    AD9910 and AD9912 drivers both expose it: ``chip_select`` 4–7 is CPLD channel 0–3."""
+
+    @portable
+    def set_att_mu(self, att):
+        self.cpld.set_att_mu(self.chip_select - 4, att)
+
+    @portable
+    def set_att(self, att):
+        self.cpld.set_att(self.chip_select - 4, att)
+
+    @portable
+    def get_att_mu(self):
+        return self.cpld.get_channel_att_mu(self.chip_select - 4)
+
+    @portable
+    def get_att(self):
+        return self.cpld.get_channel_att(self.chip_select - 4)
+
+    @portable
+    def cfg_sw(self, state):
+        self.cpld.cfg_sw(self.chip_select - 4, state)
+
+    @portable
+    def cfg_mask_nu(self, state):
+        self.cpld.cfg_mask_nu(self.chip_select - 4, state)
+
+    @portable
+    def cfg_att_en(self, state):
+        self.cpld.cfg_att_en(self.chip_select - 4, state)
