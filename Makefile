@@ -25,10 +25,10 @@ demo: $(STAMP)
 		--shots 50 --depolarizing 0.005
 	$(BIN)/control rb --system ca40 --qubits 1 --lengths 1,20,50,100,200 --samples 10 \
 		--shots 50 --depolarizing 0.005
-	$(BIN)/control rb --system yb171 --qubits 2 --lengths 1,3,6,10,16 --samples 8 \
-		--shots 40 --depolarizing 0.002 --depolarizing-2q 0.02
-	$(BIN)/control rb --system ca40 --qubits 2 --lengths 1,3,6,10,16 --samples 8 \
-		--shots 40 --depolarizing 0.002 --depolarizing-2q 0.02
+	$(BIN)/control rb --system yb171 --qubits 2 --lengths 1,5,10,20,40 --samples 10 \
+		--shots 50 --depolarizing 0.002 --depolarizing-2q 0.02
+	$(BIN)/control rb --system ca40 --qubits 2 --lengths 1,5,10,20,40 --samples 10 \
+		--shots 50 --depolarizing 0.002 --depolarizing-2q 0.02
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
