@@ -8,6 +8,7 @@ marked ``completed = False`` with the error, and then the error propagates.
 """
 import logging
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -116,6 +117,9 @@ def build_experiment(file, class_name=None, arguments=None, device_db="device_db
         # Where figures go, beside the HDF5 file (ARTIQ's worker runs in that folder).
         scheduler.results_folder = os.path.dirname(
             results_path(results_dir, rid, cls.__name__, start_time))
+    else:
+        # A run that writes no results keeps its figures out of the working folder too.
+        scheduler.results_folder = os.path.join(tempfile.gettempdir(), "control-unsaved")
     ccb = CCB()
     device_mgr = DeviceManager(ddb, {"scheduler": scheduler, "ccb": ccb}, source)
     dataset_mgr = DatasetManager(dataset_db, on_broadcast)

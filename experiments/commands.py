@@ -92,7 +92,7 @@ def run_rb_command(args):
         print("ion model: {} -> expected error per Clifford {:.3g} ({:.2f} single-qubit "
               "pulses, {:.2f} MS gates per Clifford on {})".format(
                   ", ".join("{} {}".format(k, v) for k, v in sorted(errors.items())) or
-                  "no errors", (d - 1) / d * (1 - alpha), compiler.pulses_1q.mean(),
+                  "no errors", (d - 1) / d * (1 - alpha), compiler.mean_pulses_1q(),
                   compiler.gates_2q.mean(), args.system))
     print("results: {}".format(run.path))
     print("plot:    {}".format(run.datasets.get("rb.plot")))

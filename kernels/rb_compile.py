@@ -68,6 +68,27 @@ class CliffordCompiler:
         self.pulses_1q[lens == 0] = 0
         self.gates_2q = np.add.reduceat((kinds == RXX).astype(np.int64), self.offsets[:-1])
         self.gates_2q[lens == 0] = 0
+        #: extra physical pulses rxx plays to equalize the qubits' virtual frames (the
+        #: operations' rxx plays two π pulses on the second qubit when they differ), per
+        #: Clifford and incoming frame difference (quarter turns), and the frame
+        #: difference the Clifford leaves
+        self.frame_pulses = np.zeros((len(per), 4), np.int64)
+        self.frame_out = np.tile(np.arange(4), (len(per), 1))
+        if n_qubits == 2 and virtual_rz:
+            quarter = np.rint(self.thetas / (math.pi / 2)).astype(np.int64)
+            for i, words in enumerate(per):
+                for d_in in range(4):
+                    d, extra = d_in, 0
+                    for w in words:
+                        kind, q0, _, p = decode(w)
+                        if kind == RZ:
+                            d += quarter[p] if q0 == 1 else -quarter[p]
+                        elif kind == RXX:
+                            if d % 4:
+                                extra += 2
+                            d = 0
+                    self.frame_pulses[i, d_in] = extra
+                    self.frame_out[i, d_in] = d % 4
 
     def _one_qubit(self, i):
         return self.native.gates_1q(clifford.unitary(1, i))
@@ -113,10 +134,48 @@ class CliffordCompiler:
         product over the gates: a one-qubit depolarizing of p on one of n qubits has
         f = 1 − p (n = 1) or 1 − 4p/5 (n = 2), a two-qubit one f = 1 − p. α is the mean
         of f over the group (the recovery's noise goes into the SPAM constants).
+
+        With virtual Z on two qubits, rxx also plays two π pulses whenever the qubits'
+        frames differ, which depends on the Cliffords before: f then depends on the frame
+        difference a Clifford finds, and α is the leading eigenvalue of the f-weighted
+        transition matrix of that difference.
         """
         f1 = 1 - depolarizing if self.n_qubits == 1 else 1 - 0.8 * depolarizing
         f2 = 1 - depolarizing_2q
-        return float(np.mean(f1 ** self.pulses_1q * f2 ** self.gates_2q))
+        # f of each Clifford for each incoming frame difference; the frame difference is
+        # a Markov chain along the sequence, and α the leading eigenvalue of the
+        # f-weighted transition matrix (the mean of f when no frame pulses are played)
+        if not self.frame_pulses.any():
+            return float(np.mean(f1 ** self.pulses_1q * f2 ** self.gates_2q))
+        f = f1 ** (self.pulses_1q[:, None] + self.frame_pulses) * f2 ** self.gates_2q[:, None]
+        return float(np.max(np.abs(np.linalg.eigvals(self._frame_chain(f)))))
+
+
+    def _frame_chain(self, weights):
+        """The 4x4 matrix of frame-difference transitions, each Clifford weighted."""
+        m = np.zeros((4, 4))
+        for d_in in range(4):
+            np.add.at(m[d_in], self.frame_out[:, d_in], weights[:, d_in])
+        return m / len(weights)
+
+    def mean_pulses_1q(self):
+        """Physical single-qubit pulses per Clifford of a long random sequence, rxx's
+        frame pulses included (in the stationary mix of frame differences)."""
+        if not self.frame_pulses.any():
+            return float(self.pulses_1q.mean())
+        w, v = np.linalg.eig(self._frame_chain(np.ones(self.frame_pulses.shape)).T)
+        stationary = np.real(v[:, np.argmax(np.real(w))])
+        stationary /= stationary.sum()
+        return float(self.pulses_1q.mean() + stationary @ self.frame_pulses.mean(axis=0))
+
+    def pulses_in(self, cliffords):
+        """Physical single-qubit pulses a sequence of Cliffords plays from equal frames
+        (as after preparation)."""
+        total, d = 0, 0
+        for c in cliffords:
+            total += int(self.pulses_1q[c] + self.frame_pulses[c, d])
+            d = int(self.frame_out[c, d])
+        return total
 
 
 @lru_cache(maxsize=8)

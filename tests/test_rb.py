@@ -81,3 +81,26 @@ def test_same_script_both_systems_different_pulses():
     assert not np.array_equal(ca.pulses_1q, cb.pulses_1q)
     assert cb.pulses_1q.mean() > ca.pulses_1q.mean()  # ca40 has no virtual Z
     assert a.rb.program.opcodes.size < b.rb.program.opcodes.size
+
+
+@pytest.mark.parametrize("system", systems.names())
+def test_the_prediction_counts_every_pulse_the_trap_plays(system):
+    """The expected decay rests on the compiler's count of physical single-qubit pulses:
+    on the simulated trap, one two-qubit sequence plays exactly that many drive pulses
+    (rxx's frame-equalizing π pulses on yb171 included)."""
+    from kernels.rb import rb_sequences_flat
+    lengths, seed = [2, 6, 12], 5
+    arguments = dict(system=system, n_qubits=2, lengths=pyon.encode(lengths), samples=1,
+                     shots=1, seed=seed)
+    run = run_experiment(RB, "RB", arguments, systems.device_db_path(system), sim=True,
+                         sim_options=systems.sim_config(system, errors={}, seed=seed),
+                         write=False)
+    drive = run.experiment.rb.ops.drive
+    switches = [drive.switch] if hasattr(drive, "switch") else [b.switch for b in drive.beams]
+    played = sum(1 for sw in switches for _, _, on in run.sim.events(sw._key, "state") if on)
+    cliffords, starts, *_ = rb_sequences_flat(2, lengths, 1, seed, None, False)
+    compiler = run.experiment.rb.program.compiler
+    assert len(starts) == len(lengths) + 1
+    expected = sum(compiler.pulses_in(cliffords[a:b]) for a, b in zip(starts, starts[1:]))
+    assert played == expected
+

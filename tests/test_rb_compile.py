@@ -99,3 +99,19 @@ def test_expected_decay_counts_the_native_pulses():
     expected = np.mean((1 - p) ** c.pulses_1q)
     assert c.expected_decay(p) == pytest.approx(expected)
     assert CliffordCompiler(WITH_VIRTUAL_Z, 1).expected_decay(p) > c.expected_decay(p)
+
+
+def test_frame_pulses_count_only_with_virtual_z_on_two_qubits():
+    p = 2e-3
+    plain = CliffordCompiler(PULSES_ONLY, 2)
+    assert not plain.frame_pulses.any()
+    assert plain.mean_pulses_1q() == pytest.approx(plain.pulses_1q.mean())
+    assert plain.expected_decay(p) == pytest.approx(np.mean((1 - 0.8 * p) ** plain.pulses_1q))
+    virtual = CliffordCompiler(WITH_VIRTUAL_Z, 2)
+    # rxx equalizes differing frames with two pi pulses: even counts, and more pulses
+    assert virtual.frame_pulses.any() and not (virtual.frame_pulses % 2).any()
+    assert virtual.mean_pulses_1q() > virtual.pulses_1q.mean() + 1
+    naive = np.mean((1 - 0.8 * p) ** virtual.pulses_1q)
+    assert virtual.expected_decay(p) < naive
+    # from equal frames, a Clifford with no rz before its first rxx plays no frame pulse
+    assert virtual.pulses_in([0]) == virtual.pulses_1q[0] + virtual.frame_pulses[0, 0]

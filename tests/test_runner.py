@@ -177,3 +177,15 @@ def test_broadcast_reaches_a_listener(tmp_path):
     run_experiment(HELLO, arguments={"steps": 2}, device_db=CORE_DDB, sim=True,
                    write=False, on_broadcast=lambda k, v: seen.setdefault(k, np.array(v)))
     assert seen["stamps_mu"].tolist() == [2000, 4000]
+
+
+def test_a_run_that_writes_nothing_leaves_no_figure_behind(tmp_path, monkeypatch):
+    from drivers import systems
+    monkeypatch.chdir(tmp_path)
+    run = run_experiment(os.path.join(ROOT, "experiments", "rb.py"), "RB",
+                         {"system": "yb171", "n_qubits": 1, "lengths": pyon.encode([1, 2, 3]),
+                          "samples": 1, "shots": 1}, systems.device_db_path("yb171"),
+                         sim=True, write=False)
+    figure = run.datasets["rb.plot"]
+    assert os.path.exists(figure) and not figure.startswith(str(tmp_path))
+    assert os.listdir(tmp_path) == []
