@@ -69,6 +69,87 @@ def objdump_figures(elf, objdump):
     return text, insns, body // 4  # rv32g: 4-byte instructions
 
 
+PROJECT = ("control.", "drivers.", "kernels.", "benchmarks.", "__main__")
+
+# The compiled kernels: name, label in the tables.
+CASES = (("a_hal", "(a) through the HAL"),
+         ("b_flat", "(b) flat, hand-written, same pulses"),
+         ("c_no_project_invariants", "(c1) HAL, project invariants emptied"),
+         ("c_no_invariants", "(c2) HAL, all invariants emptied (+ARTIQ)"))
+
+
+def build_trap(system):
+    """The trap ``system`` built for its hardware device database on a core without a host
+    (ARTIQ needed): its environment and its :class:`OperationInterface`."""
+    from control.environment import (ArgumentManager, DatasetManager, DeviceManager,
+                                     check_device_db)
+    from control.hal import OperationInterface
+    from control.lang import EnvExperiment
+    from drivers import systems
+
+    ddb = runpy.run_path(systems.device_db_path(system))["device_db"]
+    ddb["core"]["arguments"]["host"] = None
+    datasets = systems.sim_config(system)["datasets"]
+
+    class Env(EnvExperiment):
+        def build(self):
+            self.trap = systems.build(self, system)
+            self.ops = self.trap.find(OperationInterface)
+
+        def run(self):
+            pass
+
+    env = Env((DeviceManager(check_device_db(ddb)), DatasetManager(datasets),
+               ArgumentManager({}), {}))
+    env.prepare()
+    return env, env.ops
+
+
+def compile_case(env, ops, name, chunk, folder, dump_name=None):
+    """Compile kernel ``name`` (one of :data:`CASES`) playing ``chunk`` (``opcodes,
+    starts, thetas, phis``) into ``folder/<dump_name or name>.elf``; returns its path.
+    The ``kernel_invariants`` emptied for (c1)/(c2) are put back afterwards."""
+    from benchmarks.flat_kernels import HalGatePath, flat_kernel
+
+    opcodes, starts, thetas, phis = chunk
+    if name == "b_flat":
+        k = flat_kernel(env, ops, opcodes, starts, thetas, phis)
+    else:
+        k = HalGatePath(env, ops=ops, qubits=list(range(ops.num_qubits)), shots=1)
+        k.load(opcodes, starts, thetas, phis, [0])
+    emptied = []
+    if name == "c_no_project_invariants":
+        # every project object the kernel reaches loses its invariants; the ARTIQ
+        # coredevice drivers (DDS, CPLD, SPI, TTL, core) keep theirs
+        emptied = _reachable([k], PROJECT)
+    elif name == "c_no_invariants":
+        # and the ARTIQ coredevice drivers on the path lose theirs too
+        emptied = _reachable([k], PROJECT + ("artiq.",))
+    saved = [(obj, vars(obj).get("kernel_invariants", _MISSING)) for obj in emptied]
+    for obj in emptied:
+        obj.kernel_invariants = set()
+    stem = os.path.join(folder, dump_name or name)
+    os.environ["ARTIQ_DUMP_ELF"] = stem
+    if os.environ.get("KERNEL_COST_DUMP"):
+        os.environ["ARTIQ_DUMP_LLVM"] = stem
+    try:
+        k.run()
+    except Exception as exc:  # the dummy comm cannot run kernels; compiling is enough
+        if not os.path.exists(stem + ".elf"):
+            raise
+        del exc
+    finally:
+        for obj, value in saved:
+            if value is _MISSING:
+                del obj.kernel_invariants
+            else:
+                obj.kernel_invariants = value
+    return stem + ".elf"
+
+
+_MISSING = object()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--system", default="yb171")
@@ -86,80 +167,29 @@ def main():
         print(json.dumps({"skipped": "no llvm-objdump"}))
         return 0
 
-    from benchmarks.flat_kernels import HalGatePath, flat_kernel, gate_chunk
-    from control.environment import (ArgumentManager, DatasetManager, DeviceManager,
-                                     check_device_db)
-    from control.hal import OperationInterface
-    from control.lang import EnvExperiment
-    from drivers import systems
+    from benchmarks.flat_kernels import gate_chunk
 
-    ddb = runpy.run_path(systems.device_db_path(args.system))["device_db"]
-    ddb["core"]["arguments"]["host"] = None
-    datasets = systems.sim_config(args.system)["datasets"]
-
-    class Env(EnvExperiment):
-        def build(self):
-            self.trap = systems.build(self, args.system)
-            self.ops = self.trap.find(OperationInterface)
-
-        def run(self):
-            pass
-
-    env = Env((DeviceManager(check_device_db(ddb)), DatasetManager(datasets),
-               ArgumentManager({}), {}))
-    env.prepare()
-    ops = env.ops
+    env, ops = build_trap(args.system)
     # One two-qubit RB sequence's single-qubit gates: rphi (and rz where the trap has a
     # virtual one) on both qubits; tests/test_kernel_cost_reference.py checks that (a)
     # and (b) play the same RTIO events for such a chunk.
-    opcodes, starts, thetas, phis = gate_chunk(ops.native_gates(), length=6, seed=1)
+    chunk = gate_chunk(ops.native_gates(), length=6, seed=1)
+    opcodes = chunk[0]
     qubits = list(range(ops.num_qubits))
 
-    def hal():
-        k = HalGatePath(env, ops=ops, qubits=qubits, shots=1)
-        k.load(opcodes, starts, thetas, phis, [0])
-        return k
-
-    project = ("control.", "drivers.", "kernels.", "benchmarks.", "__main__")
     results = {}
     folder = os.environ.get("KERNEL_COST_DUMP") or tempfile.mkdtemp(prefix="kernel-cost-")
     os.makedirs(folder, exist_ok=True)
-    cases = [("a_hal", hal),
-             ("b_flat", lambda: flat_kernel(env, ops, opcodes, starts, thetas, phis)),
-             ("c_no_project_invariants", hal),
-             ("c_no_invariants", hal)]
-    for name, make in cases:
-        k = make()
-        if name == "c_no_project_invariants":
-            # every project object the kernel reaches loses its invariants; the ARTIQ
-            # coredevice drivers (DDS, CPLD, SPI, TTL, core) keep theirs
-            for obj in _reachable([k], project):
-                obj.kernel_invariants = set()
-        elif name == "c_no_invariants":
-            # and the ARTIQ coredevice drivers on the path lose theirs too
-            for obj in _reachable([k], project + ("artiq.",)):
-                obj.kernel_invariants = set()
-        os.environ["ARTIQ_DUMP_ELF"] = os.path.join(folder, name)
-        if os.environ.get("KERNEL_COST_DUMP"):
-            os.environ["ARTIQ_DUMP_LLVM"] = os.path.join(folder, name)
-        try:
-            k.run()
-        except Exception as exc:  # the dummy comm cannot run kernels; compiling is enough
-            if not os.path.exists(os.path.join(folder, name + ".elf")):
-                raise
-            del exc
-        results[name] = objdump_figures(os.path.join(folder, name + ".elf"), objdump)
+    for name, _ in CASES:
+        elf = compile_case(env, ops, name, chunk, folder)
+        results[name] = objdump_figures(elf, objdump)
     a, b = results["a_hal"], results["b_flat"]
     cp, c = results["c_no_project_invariants"], results["c_no_invariants"]
     print("compiled RB gate path on {} ({} single-qubit gates on {} qubits), ARTIQ's "
           "compiler, rv32".format(args.system, len(opcodes), len(qubits)))
     print("{:<44s} {:>10s} {:>13s} {:>18s}".format("kernel", ".text (B)", "instructions",
                                                    "of which entry"))
-    for name, label in (
-            ("a_hal", "(a) through the HAL"),
-            ("b_flat", "(b) flat, hand-written, same pulses"),
-            ("c_no_project_invariants", "(c1) HAL, project invariants emptied"),
-            ("c_no_invariants", "(c2) HAL, all invariants emptied (+ARTIQ)")):
+    for name, label in CASES:
         print("{:<44s} {:>10d} {:>13d} {:>18d}".format(label, *results[name]))
     print("(c1) empties kernel_invariants of this project's objects only (kernel, HAL, "
           "modules);\n(c2) also of the ARTIQ coredevice drivers the path reaches (DDS, "

@@ -52,3 +52,14 @@ def test_kernel_cost_runs_or_says_why_not():
         assert "skipped" in figures
     else:
         pytest.skip("with ARTIQ installed this compiles kernels: run it by hand")
+
+
+def test_gate_time_runs_or_says_why_not():
+    figures = run("gate_time.py")
+    try:
+        import artiq  # noqa: F401
+    except ImportError:
+        assert "skipped" in figures
+    else:
+        pytest.skip("with ARTIQ installed this compiles and emulates kernels: run it by "
+                    "hand")

@@ -22,6 +22,10 @@ class AddressedDrive(Module):
 
     def init(self):
         self.setattr_calibration("pi_time", unit="s", to_mu=True, min=1e-9, max=1e-2)
+        # The pulse length is worked out in floating point; with pi_time an int64 the
+        # kernel would convert it on every pulse wherever rotate is not inlined.
+        self.pi_time_float = float(self.pi_time)
+        self.declare_invariants("pi_time_float")
 
     @kernel
     def rotate(self, theta: TFloat, phi: TFloat, qubit: TInt32):
@@ -32,7 +36,7 @@ class AddressedDrive(Module):
             turns += 0.5
         beam = self.beams[qubit]
         beam.set_phase(turns)
-        beam.pulse_mu(int64(round(self.pi_time * theta / PI)))
+        beam.pulse_mu(int64(round(self.pi_time_float * theta / PI)))
 
     @kernel
     def init_device(self):
