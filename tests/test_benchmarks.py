@@ -20,7 +20,7 @@ def run(script, *args):
 
 
 def test_sim_speed():
-    figures = run("sim_speed.py", "--shots", "20")
+    figures = run("sim_speed.py", "--shots", "20", "--repeat", "1")
     assert set(figures) >= {"events_per_s", "realtime_factor_vcd", "realtime_factor_novcd",
                             "peak_rss_mb"}
     assert figures["events_per_s"] > 0 and figures["realtime_factor_vcd"] > 0

@@ -116,8 +116,11 @@ class AD9912(UrukulChannel):
     # ---- the chip
 
     def _word(self, regs, high, nbytes):
-        return int.from_bytes(bytes([regs.get(addr, 0)
-                                     for addr in range(high, high - nbytes, -1)]), "big")
+        value = 0
+        get = regs.get
+        for addr in range(high, high - nbytes, -1):
+            value = (value << 8) | get(addr, 0)
+        return value
 
     def _io_update(self, t):
         if not self._pending:

@@ -468,7 +468,7 @@ class CPLD:
     def _io_update_edge(self, t):
         """A rising edge of IO_UPDATE: every DDS chip on the board updates."""
         for dds in self._channels:
-            if dds is not None:
+            if dds is not None and dds._pending:  # a chip with nothing buffered keeps all
                 dds._io_update(t)
 
     def _latch_att(self, att_reg, t):
