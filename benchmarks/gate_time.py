@@ -232,19 +232,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--system", default="yb171")
     args = parser.parse_args()
-    try:
-        import artiq  # noqa: F401
-    except ImportError:
-        print("gate_time: ARTIQ is not installed; this benchmark needs its compiler "
-              "(install ARTIQ through its own channels). Nothing measured.")
-        print(json.dumps({"skipped": "no ARTIQ"}))
-        return 0
-    try:
-        import unicorn  # noqa: F401
-    except ImportError:
-        print("gate_time: unicorn is not installed (pip install unicorn, or the 'bench' "
-              "extra); it runs the compiled kernels. Nothing measured.")
-        print(json.dumps({"skipped": "no unicorn"}))
+    from benchmarks.kernel_cost import NO_ARTIQ, missing
+    if missing("gate_time", "artiq", "no ARTIQ", NO_ARTIQ) or missing(
+            "gate_time", "unicorn", "no unicorn", "unicorn is not installed (pip install "
+            "unicorn, or the 'bench' extra); it runs the compiled kernels."):
         return 0
 
     import numpy as np

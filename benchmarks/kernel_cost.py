@@ -33,6 +33,22 @@ sys.path.insert(0, ROOT)
 PI = math.pi
 
 
+def missing(bench, module, label, why):
+    """Whether ``module`` is missing; if so, say why ``bench`` measured nothing and print
+    the JSON line ``{"skipped": label}`` (the benchmarks exit 0 without their tools)."""
+    try:
+        __import__(module)
+    except ImportError:
+        print("{}: {} Nothing measured.".format(bench, why))
+        print(json.dumps({"skipped": label}))
+        return True
+    return False
+
+
+NO_ARTIQ = ("ARTIQ is not installed; this benchmark needs its compiler (install ARTIQ "
+            "through its own channels).")
+
+
 def _reachable(roots, prefixes):
     """Objects reachable from ``roots`` through attributes and lists whose class lives in
     a module starting with one of ``prefixes`` (the objects a kernel can read)."""
@@ -154,12 +170,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--system", default="yb171")
     args = parser.parse_args()
-    try:
-        import artiq  # noqa: F401
-    except ImportError:
-        print("kernel_cost: ARTIQ is not installed; this benchmark needs its compiler "
-              "(install ARTIQ through its own channels). Nothing measured.")
-        print(json.dumps({"skipped": "no ARTIQ"}))
+    if missing("kernel_cost", "artiq", "no ARTIQ", NO_ARTIQ):
         return 0
     objdump = shutil.which("llvm-objdump")
     if objdump is None:

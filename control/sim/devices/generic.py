@@ -10,8 +10,8 @@ It never raises and never advances the timeline or costs slack, so an experiment
 touches such a device still runs; what the device would do is not simulated.
 
 Any public attribute reads as such a method (``dev.anything(...)`` works); names that
-start with ``_`` (Python and tool internals: ``__len__``, ``_control_sim_body``,
-``artiq_embedded``) raise ``AttributeError`` as usual, and ``kernel_invariants`` is
+start with ``_`` (Python and tool internals: ``__len__``,
+``_repr_html_``) raise ``AttributeError`` as usual, and ``kernel_invariants`` is
 empty, so tools that inspect devices are not misled.
 """
 import logging
