@@ -1,8 +1,9 @@
 """The ``control`` command: run experiments (on hardware or the simulator) and report
 what they link.
 
-    control run FILE.py [Class] [name=value ...] --device-db DDB [--sim]
-    control link FILE.py [Class] [name=value ...] --device-db DDB [--sim]
+    control run FILE.py [-c Class] [name=value ...] --device-db DDB [--sim] [-o FILE.h5]
+    control link FILE.py [-c Class] [name=value ...] --device-db DDB [--sim]
+    control list [PATH]
 
 Arguments are ``name=value`` with PYON values, as ``artiq_run`` takes them; a bare word
 that is not PYON is a string (``system=yb171``). Errors in the input (a missing device,
@@ -26,30 +27,34 @@ INPUT_ERRORS = (ArgumentError, DeviceDBError, DeviceError, ExperimentFileError,
                 ModuleError, DatasetError, FileNotFoundError, ValueError)
 
 
-def _split_class_and_arguments(rest):
-    class_name = None
+def _split_class_and_arguments(args):
+    """``-c Class`` (``artiq_run``'s way) or a first bare word, then ``name=value``s."""
+    rest, class_name = args.rest, args.class_name
     if rest and "=" not in rest[0]:
+        if class_name is not None:
+            raise ArgumentError("give the class once: -c {} or {}, not both".format(
+                class_name, rest[0]))
         class_name, rest = rest[0], rest[1:]
     return class_name, parse_arguments(rest)
 
 
 def _load_dataset_db(path):
+    """The datasets of a dataset DB file: ARTIQ's (``.mdb``) or a PYON dict."""
     if path is None:
         return {}
     if not os.path.exists(path):
         raise DatasetError("dataset database not found: {}".format(path))
-    from control import pyon
-    with open(path) as f:
-        data = pyon.decode(f.read())
-    if not isinstance(data, dict):
-        raise DatasetError("{} must hold a dict of dataset name -> value".format(path))
-    return data
+    from control.datasets import open_dataset_db
+    with open_dataset_db(path) as db:
+        return dict(db.values)
 
 
 def _common(parser):
     parser.add_argument("file", help="experiment file")
     parser.add_argument("rest", nargs="*", metavar="[Class] name=value",
                         help="optional class name, then arguments")
+    parser.add_argument("-c", "--class-name", default=None,
+                        help="name of the class to run (when the file holds several)")
     parser.add_argument("--device-db", default="device_db.py",
                         help="device database file (default: %(default)s)")
     parser.add_argument("--dataset-db", default=None,
@@ -58,7 +63,15 @@ def _common(parser):
                         help="run on the simulated backend (rewrites the device database)")
     parser.add_argument("--seed", type=int, default=None, help="simulation seed")
     parser.add_argument("--vcd", default=None, help="simulation: write a VCD waveform here")
-    parser.add_argument("-v", "--verbose", action="count", default=0)
+    _verbosity(parser)
+
+
+def _verbosity(parser):
+    group = parser.add_argument_group("verbosity")
+    group.add_argument("-v", "--verbose", action="count", default=0,
+                       help="increase logging level")
+    group.add_argument("-q", "--quiet", action="count", default=0,
+                       help="decrease logging level")
 
 
 def _sim_options(args):
@@ -71,11 +84,11 @@ def _sim_options(args):
 
 
 def _cmd_run(args):
-    class_name, arguments = _split_class_and_arguments(args.rest)
+    class_name, arguments = _split_class_and_arguments(args)
     run = run_experiment(args.file, class_name, arguments, args.device_db, sim=args.sim,
                          sim_options=_sim_options(args),
                          dataset_db=_load_dataset_db(args.dataset_db),
-                         results_dir=args.results)
+                         results_dir=args.results, hdf5=args.hdf5)
     for key, value in sorted(run.datasets.items()):
         text = repr(value)
         print("{}: {}".format(key, text if len(text) < 200 else text[:197] + "..."))
@@ -109,11 +122,26 @@ def format_link_report(report):
 
 
 def _cmd_link(args):
-    class_name, arguments = _split_class_and_arguments(args.rest)
+    class_name, arguments = _split_class_and_arguments(args)
     report = link_experiment(args.file, class_name, arguments, args.device_db, sim=args.sim,
                              sim_options=_sim_options(args),
                              dataset_db=_load_dataset_db(args.dataset_db))
     print(json.dumps(report, indent=2) if args.json else format_link_report(report))
+    return 0
+
+
+def _cmd_list(args):
+    from control.examine import examine_path, format_listing, to_json
+    examined = examine_path(args.path, dataset_db=_load_dataset_db(args.dataset_db))
+    print(json.dumps(to_json(examined), indent=2) if args.json
+          else format_listing(examined))
+    skipped = [f for f in examined if f.error is not None]
+    for f in skipped:
+        logging.getLogger("control").debug("%s", f.file, exc_info=f.error)
+    if skipped:
+        print("error: the master would skip {} file(s): {}".format(
+            len(skipped), ", ".join(f.file for f in skipped)), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -123,12 +151,24 @@ def build_parser():
     run = sub.add_parser("run", help="run an experiment as artiq_run does")
     _common(run)
     run.add_argument("--results", default="results", help="results folder (default: %(default)s)")
+    run.add_argument("-o", "--hdf5", default=None,
+                     help="write the results to this HDF5 file instead of the results folder")
     run.set_defaults(func=_cmd_run)
     link = sub.add_parser("link", help="report the modules, devices and invariants an "
                                        "experiment links")
     _common(link)
     link.add_argument("--json", action="store_true", help="print the report as JSON")
     link.set_defaults(func=_cmd_link)
+    listing = sub.add_parser(
+        "list", help="list the experiments of a file or folder with their arguments, "
+                     "as the master's repository scan finds them")
+    listing.add_argument("path", nargs="?", default="experiments",
+                         help="experiment file or repository folder (default: %(default)s)")
+    listing.add_argument("--dataset-db", default=None,
+                         help="PYON/JSON file of datasets the scan may read")
+    listing.add_argument("--json", action="store_true", help="print the listing as JSON")
+    _verbosity(listing)
+    listing.set_defaults(func=_cmd_list)
     for register in _plugin_commands():
         register(sub)
     return parser
@@ -150,7 +190,8 @@ def _plugin_commands():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING - 10 * getattr(args, "verbose", 0),
+    level = logging.WARNING + 10 * (getattr(args, "quiet", 0) - getattr(args, "verbose", 0))
+    logging.basicConfig(level=level,
                         format="%(levelname)s:%(name)s:%(message)s")
     try:
         return args.func(args)

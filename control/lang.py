@@ -12,7 +12,12 @@ Only a missing ``artiq`` package selects the host implementation: an ARTIQ that 
 installed but broken raises, rather than silently running kernels as Python on a lab
 machine.
 
-``ARTIQ`` tells which one was chosen.
+``ARTIQ`` tells which one was chosen. ``__all__`` lists every name re-exported here: all of
+``artiq.experiment``'s (so ``from control.lang import *`` brings what
+``from artiq.experiment import *`` brings) and ``is_experiment``/``is_public_experiment``.
+``tests/test_lang_names.py`` checks the first with ARTIQ and, without it, that the host
+implementation provides every one. The helpers at the end (``is_kernel``…) are the
+bridge's own.
 """
 try:
     import artiq as _artiq  # noqa: F401  (presence test)
@@ -39,7 +44,9 @@ rpc = _core.rpc
 host_only = _core.host_only
 subkernel = _core.subkernel
 syscall = _core.syscall
+kernel_from_string = _core.kernel_from_string
 set_time_manager = _core.set_time_manager
+set_watchdog_factory = _core.set_watchdog_factory
 TerminationRequested = _core.TerminationRequested
 delay = _core.delay
 delay_mu = _core.delay_mu
@@ -56,6 +63,7 @@ Experiment = _environment.Experiment
 EnvExperiment = _environment.EnvExperiment
 NoDefault = _environment.NoDefault
 DefaultMissing = _environment.DefaultMissing
+CancelledArgsError = _environment.CancelledArgsError
 PYONValue = _environment.PYONValue
 BooleanValue = _environment.BooleanValue
 EnumerationValue = _environment.EnumerationValue
@@ -85,6 +93,9 @@ TByteArray = _types.TByteArray
 TTuple = _types.TTuple
 TList = _types.TList
 TArray = _types.TArray
+TRange32 = _types.TRange32
+TRange64 = _types.TRange64
+TVar = _types.TVar
 
 # Units.
 ps, ns, us, ms, s = _units.ps, _units.ns, _units.us, _units.ms, _units.s
@@ -93,6 +104,31 @@ dB = _units.dB
 uV, mV, V, kV = _units.uV, _units.mV, _units.V, _units.kV
 uA, mA, A = _units.uA, _units.mA, _units.A
 nW, uW, mW, W = _units.nW, _units.uW, _units.mW, _units.W
+
+__all__ = [
+    "kernel", "portable", "rpc", "subkernel", "syscall", "host_only", "kernel_from_string",
+    "set_time_manager", "set_watchdog_factory", "TerminationRequested",
+    "sequential", "parallel", "interleave", "delay_mu", "now_mu", "at_mu", "delay",
+    "watchdog",
+    "TNone", "TTuple", "TBool", "TInt32", "TInt64", "TFloat", "TStr", "TBytes",
+    "TByteArray", "TList", "TArray", "TRange32", "TRange64", "TVar",
+    "NoDefault", "DefaultMissing", "PYONValue", "BooleanValue", "EnumerationValue",
+    "NumberValue", "StringValue", "HasEnvironment", "Experiment", "EnvExperiment",
+    "CancelledArgsError", "is_experiment", "is_public_experiment",
+    "ps", "ns", "us", "ms", "s", "mHz", "Hz", "kHz", "MHz", "GHz", "dB",
+    "uV", "mV", "V", "kV", "uA", "mA", "A", "nW", "uW", "mW", "W",
+    "ScanObject", "NoScan", "RangeScan", "CenterScan", "ExplicitScan", "Scannable",
+    "MultiScanManager",
+    "RTIOUnderflow", "RTIOOverflow",
+]
+
+
+def artiq_dataset_db(path):
+    """ARTIQ's dataset database (the master's LMDB file) at ``path``; ARTIQ only."""
+    if not ARTIQ:
+        raise RuntimeError("ARTIQ's dataset database needs ARTIQ installed")
+    from artiq.master.databases import DatasetDB  # pragma: no cover - ARTIQ only
+    return DatasetDB(path)  # pragma: no cover
 
 
 def embedded_info(function):

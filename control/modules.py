@@ -80,6 +80,7 @@ class Registry:
         self._device_db = device_db
         self.modules = {}        # key -> module, in build order
         self.device_owner = {}   # resolved device name -> module key
+        self.calibrations = {}   # dataset key -> CalibrationSpec, as modules read them
 
     def resolve(self, device):
         """The device name behind a chain of aliases."""
@@ -170,6 +171,7 @@ class Module(HasEnvironment):
     def get_calibration(self, name, default=NoDefault):
         """The value of dataset ``<module key>.<name>``, or ``default``."""
         key = self.calibration_key(name)
+        self._declare_calibration(key, default=default)
         try:
             return self.get_dataset(key, archive=True)
         except KeyError:
@@ -192,8 +194,10 @@ class Module(HasEnvironment):
         conversion) so a wrong calibration fails here, not in a kernel. ``unit`` is only
         for the error messages.
         """
-        value = self.get_calibration(name, default)
         key = self.calibration_key(name)
+        self._declare_calibration(key, default=default, unit=unit, min=min, max=max,
+                                  duration=to_mu)
+        value = self.get_calibration(name, default)
         if min is not None and value < min or max is not None and value > max:
             raise CalibrationError("calibration {!r} = {}{} is outside [{}, {}]".format(
                 key, value, unit and " " + unit, min, max))
@@ -206,6 +210,14 @@ class Module(HasEnvironment):
         setattr(self, attribute, value)
         _add_invariant(self, attribute)
         return value
+
+    def _declare_calibration(self, key, **spec):
+        """Record what this module reads, so that a lab tool can list a trap's needs
+        (``control.calibrations``); the first, fullest declaration of a key wins."""
+        registry = self.system.registry
+        if registry is not None and key not in registry.calibrations:
+            from control.calibrations import CalibrationSpec
+            registry.calibrations[key] = CalibrationSpec(key, self.module_key, **spec)
 
     # ---- phases
 

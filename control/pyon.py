@@ -38,7 +38,9 @@ def encode(value):
     """One line of PYON text for ``value``."""
     if _sipyco_pyon is not None:
         return _sipyco_pyon.encode(value)
-    return json.dumps(_plain(value))
+    # sipyco writes compact JSON; so do we, so that an argument's description (the
+    # dashboard shows a PYONValue's default as this text) reads the same either way.
+    return json.dumps(_plain(value), separators=(",", ":"))
 
 
 def decode(text):

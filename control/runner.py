@@ -140,17 +140,24 @@ def build_experiment(file, class_name=None, arguments=None, device_db="device_db
 
 def run_experiment(file, class_name=None, arguments=None, device_db="device_db.py", *,
                    sim=False, sim_options=None, dataset_db=None, results_dir="results",
-                   write=True, on_broadcast=None):
+                   write=True, on_broadcast=None, hdf5=None):
     """Build and run an experiment file; write its results (also when it fails).
 
+    Results go to ``results_dir`` in the master's layout, or to the file ``hdf5`` when it
+    is given (``artiq_run -o``: RID 0, figures beside the file).
     Returns the :class:`Run`; on failure the exception propagates with the run attached
     as ``exc.control_run`` (its ``path`` says where the partial results went).
     """
-    rid = next_rid(results_dir) if write else 0
+    if hdf5 is not None:
+        results_dir = os.path.dirname(os.path.abspath(hdf5))
+        os.makedirs(results_dir, exist_ok=True)
+    rid = next_rid(results_dir) if write and hdf5 is None else 0
     run = build_experiment(file, class_name, arguments, device_db, sim=sim,
                            sim_options=sim_options, dataset_db=dataset_db, rid=rid,
                            on_broadcast=on_broadcast,
                            results_dir=results_dir if write else None)
+    if hdf5 is not None:
+        run.scheduler.results_folder = results_dir  # figures beside the file
     try:
         run.experiment.prepare()
         run.run_time = time.time()
@@ -165,8 +172,8 @@ def run_experiment(file, class_name=None, arguments=None, device_db="device_db.p
     finally:
         run.device_mgr.close_devices()
         if write:
-            run.path = results_path(results_dir, rid, type(run.experiment).__name__,
-                                    run.start_time)
+            run.path = hdf5 if hdf5 is not None else results_path(
+                results_dir, rid, type(run.experiment).__name__, run.start_time)
             error = None if run.error is None else "{}: {}".format(
                 type(run.error).__name__, run.error)
             write_results(run.path, run.dataset_mgr, run.expid, rid, run.start_time,

@@ -21,11 +21,14 @@ class Circuit(EnvExperiment):
 
     def build(self):
         systems.setattr_system(self)
-        self.setattr_argument("qasm", StringValue(BELL),
+        self.setattr_argument("qasm", StringValue(BELL), group="Circuit",
                               tooltip="OpenQASM 2/3 text, or the path of a .qasm file")
         self.setattr_argument("shots", NumberValue(500, precision=0, step=1, min=1,
-                                                   max=1000000))
+                                                   max=1000000), group="Circuit",
+                              tooltip="repetitions of the circuit")
         self.setattr_device("scheduler")
+        if self.trap is None:
+            return  # the master's repository scan: arguments are None, no trap to build
         self.ops = self.trap.find(OperationInterface)
         self.circuit = load_circuit(self.qasm)
         check_circuit(self.circuit, self.ops.num_qubits)

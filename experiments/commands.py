@@ -127,3 +127,103 @@ def run_circuit_command(args):
     print("results: {}".format(run.path))
     print("plot:    {}".format(run.datasets.get("circuit.plot")))
     return 0
+
+
+def register_calibrations(subparsers):
+    from drivers import systems
+    p = subparsers.add_parser(
+        "calibrations",
+        help="list a trap's calibrations and write its starting set into a dataset DB",
+        description="List every calibration a trap's modules read, with the value a "
+                    "dataset DB holds and whether it is missing or out of range; with "
+                    "--from, write the missing ones (ARTIQ's LMDB for a .mdb path, which "
+                    "needs ARTIQ; a PYON file otherwise). Values already in the DB are "
+                    "kept unless --force. Exit status 1 while anything needed is missing "
+                    "or out of range. Change a master's DB only while it is stopped.")
+    p.add_argument("--system", choices=systems.names(), required=True)
+    p.add_argument("--dataset-db", required=True,
+                   help="the dataset DB (e.g. the master's dataset_db.mdb)")
+    p.add_argument("--from", dest="source", default=None, metavar="sim|FILE.pyon",
+                   help="write values from the trap's simulator defaults ('sim') or from "
+                        "a PYON file of dataset name -> value")
+    p.add_argument("--force", action="store_true",
+                   help="replace values the DB already holds")
+    p.add_argument("--show", action="store_true",
+                   help="only print the table (the default without --from)")
+    p.set_defaults(func=run_calibrations_command)
+
+
+def _calibration_source(system, source):
+    from control import pyon
+    from control.environment import DatasetError
+    from drivers import systems
+    if source == "sim":
+        return systems.sim_config(system)["datasets"], "{}'s simulator defaults".format(
+            system)
+    if not os.path.isfile(source):
+        raise DatasetError("--from {}: no such file (give 'sim' or a PYON file)".format(
+            source))
+    with open(source) as f:
+        values = pyon.decode(f.read())
+    if not isinstance(values, dict):
+        raise DatasetError("--from {}: must hold a dict of dataset name -> value".format(
+            source))
+    return values, source
+
+
+def run_calibrations_command(args):
+    from control.calibrations import check, format_status, needed_calibrations
+    from control.datasets import open_dataset_db
+    from control.environment import DatasetError, load_device_db
+    from control.sim import enable
+    from drivers import systems
+
+    config = systems.sim_config(args.system)
+    # What the trap reads, found by building all its modules on its simulated twin.
+    specs = needed_calibrations(systems.system_class(args.system),
+                                enable(load_device_db(systems.device_db_path(args.system)),
+                                       **config),
+                                config["datasets"])
+    with open_dataset_db(args.dataset_db) as db:
+        if args.source is not None and not args.show:
+            values, origin = _calibration_source(args.system, args.source)
+            unknown = sorted(k for k in values if k.startswith(args.system + ".")
+                             and k not in specs)
+            bad = [(s.spec.key, s.detail) for s in check(specs, values)
+                   if s.state == "out of range" and s.spec.key in values]
+            if bad:
+                raise DatasetError("--from {}: refused, nothing written: {}".format(
+                    origin, "; ".join("{}: {}".format(k, d) for k, d in bad)))
+            written = kept = 0
+            for key in sorted(values):
+                if key not in specs:
+                    continue
+                old = db.values.get(key)
+                if key in db.values and not args.force:
+                    if old != values[key]:
+                        print("kept     {} = {!r} (the DB's; --from has {!r}; --force "
+                              "replaces it)".format(key, old, values[key]))
+                    kept += 1
+                    continue
+                db.set(key, values[key], metadata={"unit": specs[key].unit}
+                       if specs[key].unit else None)
+                print("{} {} = {!r}{}".format("replaced" if key in db.values and
+                                              old is not None else "wrote   ", key,
+                                              values[key], "" if old is None else
+                                              " (was {!r})".format(old)))
+                written += 1
+            db.save()
+            print("{}: wrote {}, kept {} from {}{}".format(
+                args.dataset_db, written, kept, origin,
+                "; not read by any {} module: {}".format(args.system, ", ".join(unknown))
+                if unknown else ""))
+        statuses = check(specs, db.values)
+    print(format_status(statuses))
+    missing = [s for s in statuses if not s.usable]
+    if missing:
+        print("{} of {} calibrations of {} missing or out of range: {}".format(
+            len(missing), len(statuses), args.system,
+            ", ".join(s.spec.key for s in missing)))
+        return 1
+    print("all {} calibrations of {} are set".format(len(statuses), args.system))
+    return 0

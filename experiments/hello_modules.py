@@ -40,7 +40,8 @@ class HelloModules(EnvExperiment):
     """Steps the toy system's clock and records the timeline."""
 
     def build(self):
-        self.setattr_argument("steps", NumberValue(5, precision=0, step=1, min=1, max=1000))
+        self.setattr_argument("steps", NumberValue(5, precision=0, step=1, min=1, max=1000),
+                              tooltip="ticks of the toy clock to record")
         self.setattr_device("core")
         self.toy = ToySystem(self)
         self.clock = self.toy.clock

@@ -15,13 +15,16 @@ class Rabi(EnvExperiment):
         systems.setattr_system(self)
         self.setattr_argument("durations", Scannable(
             default=RangeScan(0.0, 40 * us, 21), unit="us", global_min=0.0,
-            global_max=10e-3), group="Scan")
+            global_max=10e-3), group="Scan", tooltip="pulse lengths scanned")
         self.setattr_argument("qubit", NumberValue(0, precision=0, step=1, min=0, max=4),
-                              group="Scan")
+                              group="Scan", tooltip="the qubit driven (one of the trap's)")
         self.setattr_argument("shots", NumberValue(100, precision=0, step=1, min=1,
-                                                   max=100000), group="Scan")
+                                                   max=100000), group="Scan",
+                              tooltip="repetitions per point")
         self.setattr_device("scheduler")
         self.setattr_device("ccb")
+        if self.trap is None:
+            return  # the master's repository scan: arguments are None, no trap to build
         self.ops = self.trap.find(OperationInterface)
         self.scan = RabiFlop(self, ops=self.ops, qubit=self.qubit, shots=self.shots)
 

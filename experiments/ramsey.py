@@ -13,15 +13,19 @@ class Ramsey(EnvExperiment):
         systems.setattr_system(self)
         self.setattr_argument("waits", Scannable(
             default=RangeScan(0.0, 100 * us, 26), unit="us", global_min=0.0,
-            global_max=1.0), group="Scan")
+            global_max=1.0), group="Scan", tooltip="free-evolution times scanned")
         self.setattr_argument("artificial_detuning", NumberValue(
-            50 * kHz, unit="kHz", min=0.0, max=10e6), group="Scan")
+            50 * kHz, unit="kHz", min=0.0, max=10e6), group="Scan",
+            tooltip="phase advance of the second pulse, as a frequency")
         self.setattr_argument("qubit", NumberValue(0, precision=0, step=1, min=0, max=4),
-                              group="Scan")
+                              group="Scan", tooltip="the qubit driven (one of the trap's)")
         self.setattr_argument("shots", NumberValue(100, precision=0, step=1, min=1,
-                                                   max=100000), group="Scan")
+                                                   max=100000), group="Scan",
+                              tooltip="repetitions per point")
         self.setattr_device("scheduler")
         self.setattr_device("ccb")
+        if self.trap is None:
+            return  # the master's repository scan: arguments are None, no trap to build
         self.ops = self.trap.find(OperationInterface)
         self.scan = RamseyScan(self, ops=self.ops, qubit=self.qubit, shots=self.shots,
                                artificial_detuning=self.artificial_detuning)

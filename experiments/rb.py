@@ -21,20 +21,28 @@ class RB(EnvExperiment):
     def build(self):
         systems.setattr_system(self)
         self.setattr_argument("n_qubits", NumberValue(1, precision=0, step=1, min=1, max=2),
-                              group="RB")
-        self.setattr_argument("lengths", PYONValue([1, 20, 50, 100, 200]), group="RB")
+                              group="RB", tooltip="qubits benchmarked together (1 or 2)")
+        self.setattr_argument("lengths", PYONValue([1, 20, 50, 100, 200]), group="RB",
+                              tooltip="sequence lengths in Cliffords, a PYON list")
         self.setattr_argument("samples", NumberValue(10, precision=0, step=1, min=1,
-                                                     max=10000), group="RB")
+                                                     max=10000), group="RB",
+                              tooltip="random sequences per length")
         self.setattr_argument("shots", NumberValue(50, precision=0, step=1, min=1,
-                                                   max=100000), group="RB")
+                                                   max=100000), group="RB",
+                              tooltip="repetitions of each sequence")
         self.setattr_argument("interleave", StringValue(""), group="RB",
                               tooltip="a gate to interleave (x, h, sx, cz, ms, ...) or "
                                       "empty for standard RB")
-        self.setattr_argument("final_pauli", BooleanValue(False), group="RB")
+        self.setattr_argument("final_pauli", BooleanValue(False), group="RB",
+                              tooltip="end each sequence on a random Pauli, so the "
+                                      "expected outcome is 0 or 1 at random")
         self.setattr_argument("seed", NumberValue(0, precision=0, step=1, min=0,
-                                                  max=2 ** 31 - 1), group="RB")
+                                                  max=2 ** 31 - 1), group="RB",
+                              tooltip="seed of the sequence generator")
         self.setattr_device("scheduler")
         self.setattr_device("ccb")
+        if self.trap is None:
+            return  # the master's repository scan: arguments are None, no trap to build
         self.ops = self.trap.find(OperationInterface)
         self.rb = RandomizedBenchmarking(
             self, ops=self.ops, n_qubits=self.n_qubits, lengths=self.lengths,

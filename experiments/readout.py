@@ -12,8 +12,11 @@ class Readout(EnvExperiment):
     def build(self):
         systems.setattr_system(self)
         self.setattr_argument("shots", NumberValue(500, precision=0, step=1, min=1,
-                                                   max=100000))
+                                                   max=100000), group="Readout",
+                              tooltip="shots prepared in 0 and again in 1, each")
         self.setattr_device("scheduler")
+        if self.trap is None:
+            return  # the master's repository scan: arguments are None, no trap to build
         self.ops = self.trap.find(OperationInterface)
         self.histogram = ReadoutHistogram(self, ops=self.ops, shots=self.shots)
 

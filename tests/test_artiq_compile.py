@@ -15,6 +15,7 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.artiq
 pytest.importorskip("artiq")
 
 from drivers import systems  # noqa: E402

@@ -21,7 +21,7 @@ def _artiq():
             for name in ("core", "environment", "scan", "units")}
 
 
-@pytest.fixture(params=["host", "artiq"])
+@pytest.fixture(params=["host", pytest.param("artiq", marks=pytest.mark.artiq)])
 def impl(request):
     return _host() if request.param == "host" else _artiq()
 
@@ -152,6 +152,52 @@ def test_markers_are_recognized(impl):
     assert p.artiq_embedded.portable
     assert "async" in r.artiq_embedded.flags
     assert h.artiq_embedded.forbidden
+
+
+def test_kernel_from_string(impl):
+    language = impl["core"]
+    add = language.kernel_from_string(["a", ("b", "int")], "c = a + b\nreturn c",
+                                      decorator=language.portable)
+    assert add(2, 3) == 5  # defined on the host too
+    assert add.artiq_embedded.portable
+    source = add.artiq_embedded.function  # the text, for the compiler
+    assert isinstance(source, str) and "return c" in source
+
+    calls = []
+
+    class FakeCore:
+        def run(self, function, args, kwargs):
+            calls.append((function.artiq_embedded.function, args[1:]))
+
+    class Thing:
+        core = FakeCore()
+        k = language.kernel_from_string(["self", "n"], "return 2 * n")
+
+    Thing().k(4)
+    assert calls == [(Thing.k.artiq_embedded.function, (4,))]
+    assert Thing.k.artiq_embedded.core_name == "core"
+    with pytest.raises(NameError):  # the body sees its parameters and builtins only
+        language.kernel_from_string([], "return pytest", decorator=language.portable)()
+    with pytest.raises(SyntaxError):
+        language.kernel_from_string(["x"], "return (x", decorator=language.portable)
+
+
+def test_kernel_from_string_runs_on_the_simulated_core(sim_managers):
+    class Exp(lang.EnvExperiment):
+        def build(self):
+            self.setattr_device("core")
+
+        def run(self):
+            pass
+
+    exp = Exp(sim_managers())
+    # The timeline names are there, as the compiler gives them to every kernel, and the
+    # parallel block has ARTIQ's semantics (its statements start together).
+    k = lang.kernel_from_string(
+        ["self", "n"],
+        "t0 = now_mu()\nwith parallel:\n    delay_mu(n)\n    delay_mu(2 * n)\n"
+        "return now_mu() - t0")
+    assert k(exp, 100) == 200
 
 
 def test_bridge_helpers_classify_functions():

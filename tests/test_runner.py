@@ -189,3 +189,17 @@ def test_a_run_that_writes_nothing_leaves_no_figure_behind(tmp_path, monkeypatch
     figure = run.datasets["rb.plot"]
     assert os.path.exists(figure) and not figure.startswith(str(tmp_path))
     assert os.listdir(tmp_path) == []
+
+
+def test_run_takes_artiq_runs_class_output_and_verbosity_options(tmp_path, capsys):
+    """``-c``, ``-o`` and ``-q`` as ``artiq_run`` has them."""
+    out = tmp_path / "sub" / "two.h5"
+    assert main(["run", os.path.join(DATA, "two_experiments.py"), "-c", "Second",
+                 "--device-db", CORE_DDB, "--sim", "-o", str(out), "-q"]) == 0
+    assert read_datasets(str(out))["which"] == 2
+    assert not (tmp_path / "results").exists()  # -o replaces the results folder
+    with h5py.File(out, "r") as f:
+        assert f["rid"][()] == 0
+    assert main(["run", os.path.join(DATA, "two_experiments.py"), "Second", "-c", "First",
+                 "--device-db", CORE_DDB, "--sim"]) == 2
+    assert "not both" in capsys.readouterr().err

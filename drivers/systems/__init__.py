@@ -48,9 +48,16 @@ def sim_config(name, **overrides):
 
 def setattr_system(env, default=None, group="System"):
     """The ``system`` argument (a choice of the installed traps) and the built system, as
-    ``env.system`` (the name) and ``env.trap`` (the ``System``)."""
+    ``env.system`` (the name) and ``env.trap`` (the ``System``).
+
+    ``env.trap`` is None while the master examines the experiment: its repository scan
+    builds every experiment with each argument None, only to list the arguments, so there
+    is no trap to build. An experiment's ``build`` declares all its arguments first and
+    returns before anything that needs the trap when ``env.trap`` is None.
+    """
     from control.lang import EnumerationValue
     env.setattr_argument("system", EnumerationValue(names(), default or names()[-1]),
-                         group=group)
-    env.trap = build(env, env.system)
+                         group=group, tooltip="the trap to run on; its device database "
+                                              "and calibrations must be the master's")
+    env.trap = None if env.system is None else build(env, env.system)
     return env.trap
