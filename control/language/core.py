@@ -13,13 +13,15 @@ they raise, as in ARTIQ. ``delay(seconds)`` hands the seconds to the time manage
 converts them with the core's ``ref_period``: the simulated core rounds to nearest
 (``round(t / ref_period)``), as ARTIQ's compiler lowers ``delay`` on the core device.
 """
+import textwrap
 from collections import namedtuple
 from functools import wraps
 
 __all__ = ["kernel", "portable", "rpc", "subkernel", "syscall", "host_only",
-           "set_time_manager", "TerminationRequested",
+           "kernel_from_string", "set_time_manager", "set_watchdog_factory",
+           "TerminationRequested",
            "sequential", "parallel", "interleave",
-           "delay_mu", "now_mu", "at_mu", "delay", "watchdog", "set_watchdog_factory"]
+           "delay_mu", "now_mu", "at_mu", "delay", "watchdog"]
 
 # Same fields as ARTIQ's record, so code that inspects it works with both implementations.
 _ARTIQEmbeddedInfo = namedtuple(
@@ -108,6 +110,33 @@ def host_only(function):
     return function
 
 
+def kernel_from_string(parameters, body_code, decorator=kernel):
+    """A kernel (or, with ``decorator=portable``, a portable function) built from source
+    text, for code that must be generated.
+
+    ``parameters`` lists the argument names, each a string or a ``(name, annotation)`` pair
+    of strings; ``body_code`` is the body (``return`` works as usual). The function is
+    defined with ``exec`` in an empty namespace, so the body sees its parameters and
+    Python's builtins only: pass in whatever else it needs. It is then decorated, and its
+    marker record keeps the source text in place of the function, where ARTIQ's compiler
+    reads it (and where the simulated core finds it, see ``control.sim.devices.core``).
+    A text that is not valid Python raises ``SyntaxError`` showing the whole definition.
+    """
+    arguments = ", ".join(p if isinstance(p, str) else "{}: {}".format(*p)
+                          for p in parameters)
+    source = "def kernel_from_string_fn({}):\n{}".format(
+        arguments, textwrap.indent(body_code, "    "))
+    namespace = {}
+    try:
+        exec(source, namespace)
+    except SyntaxError as exc:
+        raise SyntaxError("kernel_from_string: not valid Python ({}):\n{}".format(
+            exc.msg, source)) from exc
+    marked = decorator(namespace["kernel_from_string_fn"])
+    marked.artiq_embedded = marked.artiq_embedded._replace(function=source)
+    return marked
+
+
 class _NoTimeManager:
     """Stands in until a simulated core installs its time manager."""
     def _refuse(self, *args, **kwargs):
@@ -190,6 +219,8 @@ _watchdog_factory = _NoWatchdog
 
 
 def set_watchdog_factory(factory):
+    """Install what ``watchdog(timeout)`` returns (a context manager class taking the
+    timeout); by default watchdogs are not enforced on the host, as in ARTIQ."""
     global _watchdog_factory
     _watchdog_factory = factory
 

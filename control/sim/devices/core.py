@@ -1,25 +1,57 @@
 """The simulated core device: runs kernels as Python on the simulated timeline.
 
-Same constructor as ``artiq.coredevice.core.Core`` (``host``, ``ref_period``,
+Same constructor and methods as ``artiq.coredevice.core.Core`` (``host``, ``ref_period``,
 ``ref_multiplier``, ``target``…); ``seconds_to_mu``/``mu_to_seconds`` convert as ARTIQ's
 do (``seconds // ref_period``, floor, as int64), and ``delay(seconds)`` inside kernels
 rounds half away from zero, as ARTIQ's compiler does.
+
+A kernel made by ``kernel_from_string`` carries its source text instead of a function; the
+simulated core defines it from that text with the names the compiler gives every kernel
+(``delay``, ``parallel``, ``now_mu``…), so it runs here as on the core device.
+
+Not modelled (they raise ``NotImplementedError`` naming themselves): compiling kernels
+(``compile``, ``precompile``), subkernels (``compile_subkernel``,
+``compile_and_upload_subkernels``) and the analyzer proxy (``trigger_analyzer_proxy``).
 """
+import itertools
+import linecache
+
 import numpy as np
 
+from control import lang
 from control.lang import portable
+from control.sim.devices.unmodelled import not_modelled
 from control.sim.simulation import SIM_DEVICE
 from control.sim.timeline import transform_kernel
 
 __all__ = ["Core"]
 
+# The timeline names ARTIQ's compiler gives every kernel without an import. A kernel
+# defined from source text sees these, Python's builtins and its parameters only.
+KERNEL_GLOBALS = ("sequential", "parallel", "interleave", "delay", "delay_mu", "now_mu",
+                  "at_mu")
+_from_string_ids = itertools.count()
+
+
+def _function_from_source(source):
+    """The Python function a ``kernel_from_string`` source text defines. Its text is put in
+    ``linecache`` so that ``transform_kernel`` can read it and rewrite ``parallel``."""
+    filename = "<kernel_from_string-{}>".format(next(_from_string_ids))
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {name: getattr(lang, name) for name in KERNEL_GLOBALS}
+    defined = {}
+    exec(compile(source, filename, "exec"), namespace, defined)
+    (function,) = defined.values()
+    return function
+
 
 class Core:
-    kernel_invariants = {"ref_period", "ref_multiplier", "coarse_ref_period"}
+    kernel_invariants = {"core", "ref_period", "ref_multiplier", "coarse_ref_period"}
 
-    def __init__(self, dmgr, host=None, ref_period=1e-9, ref_multiplier=8,
-                 target="rv32g", analyzer_proxy=None, analyze_at_run_end=False,
-                 satellite_cpu_targets={}, report_invariants=False, _key="core", **ignored):
+    def __init__(self, dmgr, host, ref_period, analyzer_proxy=None, analyze_at_run_end=False,
+                 ref_multiplier=8, target="rv32g", satellite_cpu_targets={},
+                 report_invariants=False, _key="core"):
+        self.core = self
         self.ref_period = ref_period
         self.ref_multiplier = ref_multiplier
         self.coarse_ref_period = ref_period * ref_multiplier
@@ -39,8 +71,10 @@ class Core:
         sim = self.sim
         body = self._bodies.get(function)
         if body is None:
-            body = self._bodies[function] = transform_kernel(
-                function.artiq_embedded.function, self.tm)
+            python = function.artiq_embedded.function
+            if isinstance(python, str):  # kernel_from_string: the compiler reads the text
+                python = _function_from_source(python)
+            body = self._bodies[function] = transform_kernel(python, self.tm)
         if sim.kernel_depth:  # a kernel calling a kernel: the hot path
             self.tm.cpu += self.tm.call_mu
             return body(*args, **kwargs)
@@ -56,9 +90,29 @@ class Core:
     def close(self):
         self.sim.close()
 
-    def compile(self, function, args, kwargs, *rest, **kw):
-        raise NotImplementedError("the simulated core does not compile kernels; "
-                                  "use artiq_compile with the hardware device database")
+    # ---- not modelled: the simulator runs kernels as Python and has no satellites
+
+    @not_modelled("the simulated core runs kernels as Python; compile them with "
+                  "artiq_compile and the hardware device database")
+    def compile(self, function, args, kwargs, set_result=None, attribute_writeback=True,
+                print_as_rpc=True, target=None, destination=0, subkernel_arg_types=[],
+                old_embedding_map=None): ...
+
+    @not_modelled("a precompiled kernel sees the attributes of its precompilation and "
+                  "writes none back, which kernels run as Python cannot follow; call the "
+                  "kernel itself on the simulator")
+    def precompile(self, function, *args, **kwargs): ...
+
+    @not_modelled("subkernels run on DRTIO satellites, which are not simulated")
+    def compile_subkernel(self, sid, subkernel_fn, embedding_map, args, subkernel_arg_types,
+                          subkernels): ...
+
+    @not_modelled("subkernels run on DRTIO satellites, which are not simulated")
+    def compile_and_upload_subkernels(self, embedding_map, args, subkernel_arg_types): ...
+
+    @not_modelled("there is no analyzer; the simulator records a VCD waveform instead "
+                  "(control run --vcd)")
+    def trigger_analyzer_proxy(self): ...
 
     @portable
     def seconds_to_mu(self, seconds):
