@@ -2,10 +2,12 @@
 
 ``enable(device_db)`` rewrites a real device database so that every ``local`` ARTIQ driver
 is replaced by its simulated twin (same arguments, plus per-device ``sim_args``),
-controllers move to loopback with ``--simulation`` (or, when their entry has
-``sim_local``, run in-process as that local driver in simulation), and a ``control_sim`` entry carries the
-sim config (seed, VCD path, slack costs, ion model). ``control run --sim`` uses it, and so
-can ``artiq_run`` with a device database written by ``control sim-ddb``.
+controllers move to loopback with ``--simulation`` and without the real instrument's
+``--resource``/``--backend`` (or, when their entry has ``sim_local``, run in-process as that
+local driver in simulation, the command kept under ``controller``), and a ``control_sim``
+entry carries the sim config (seed, VCD path, slack costs, ion model). ``control run --sim``
+uses it; each trap's ``device_db_sim.py`` is such a database, written for ``artiq_run`` and
+``artiq_master`` (their calibrations come from the dataset DB: ``control calibrations``).
 """
 import copy
 import logging
@@ -35,15 +37,22 @@ DRIVER_MAP = {
 GENERIC = (_DEV + "generic", "Generic")
 
 
+# Options that point a controller at a real instrument: its address and VISA library.
+_REAL_INSTRUMENT_OPTIONS = re.compile(r"\s+--(resource|backend)(=|\s+)\S+")
+
+
 def _rewrite_controller(name, desc):
     desc = dict(desc)
     desc["host"] = "::1"
     command = desc.get("command")
-    if command and "--simulation" not in command:
-        desc["command"] = command + " --simulation"
     if command:
+        # A simulated instrument has its own address and library: the lab's address
+        # would not be found in the simulation, and --backend refuses --simulation.
+        command = _REAL_INSTRUMENT_OPTIONS.sub("", command)
+        if "--simulation" not in command:
+            command += " --simulation"
         # Bind to loopback only, whatever the lab's entry says.
-        desc["command"] = re.sub(r"--bind\s+\S+", "--bind ::1", desc["command"])
+        desc["command"] = re.sub(r"--bind\s+\S+", "--bind ::1", command)
     return desc
 
 
@@ -113,6 +122,11 @@ def enable(device_db, *, seed=None, vcd=None, slack=None, model=None, history_li
                                            "cls": local["class"],
                                            "arguments": dict(local.get("arguments", {})),
                                            "_key": name}}
+                if desc.get("command"):
+                    # The same instrument as a simulated controller process, for a lab
+                    # that starts it (the controller manager skips local entries).
+                    ddb[name]["controller"] = _rewrite_controller(
+                        name, {k: v for k, v in desc.items() if k != "sim_local"})
             else:
                 ddb[name] = _rewrite_controller(name, desc)
     if ref_period is not None:

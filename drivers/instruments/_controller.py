@@ -3,9 +3,12 @@
 The controllers follow ARTIQ's network device support package conventions
 (sipyco's ``simple_network_args``, ``verbosity_args``, ``simple_server_loop``).
 sipyco is imported only when a controller starts, so the drivers work
-without it; it is not on PyPI and comes with ARTIQ.
+without it; it is not on PyPI and comes with ARTIQ. A controller's parser can
+be built without sipyco (``STAND_IN_COMMON_ARGS``), so that a device database's
+command lines can be checked anywhere; serving still needs sipyco.
 """
 import argparse
+import types
 
 SIPYCO_MISSING = ("sipyco is required for the controller; install ARTIQ/sipyco through "
                   "ARTIQ's channels (conda, nix or the lab's ARTIQ environment)")
@@ -31,8 +34,49 @@ def optional_float(text):
         raise argparse.ArgumentTypeError("expected a number or 'none', not {!r}".format(text))
 
 
-def make_parser(prog, description, default_port, common_args):
-    """Parser with the network, verbosity and instrument arguments of every controller."""
+def _network_options(parser, default_port):
+    # The options sipyco's simple_network_args gives a controller, same names, types
+    # and defaults, so that a command line parses the same with or without sipyco.
+    group = parser.add_argument_group("network server")
+    group.add_argument("--bind", action="append", default=[],
+                       help="address to listen on besides localhost, repeatable; "
+                            "'*' for every interface (default: %(default)s)")
+    group.add_argument("--no-localhost-bind", action="store_true", default=False,
+                       help="listen only on the --bind addresses, not on localhost")
+    group.add_argument("-p", "--port", type=int, default=default_port,
+                       help="TCP port to listen on (default: %(default)d)")
+
+
+def _verbosity_options(parser):
+    # As sipyco's verbosity_args: counted, so -vv is more than -v.
+    group = parser.add_argument_group("verbosity")
+    group.add_argument("-v", "--verbose", action="count", default=0,
+                       help="log more (repeat for more)")
+    group.add_argument("-q", "--quiet", action="count", default=0,
+                       help="log less (repeat for less)")
+
+
+#: Stands in for ``sipyco.common_args`` when only a parser is wanted and sipyco is not
+#: installed (tests, checks of a device database's command lines).
+STAND_IN_COMMON_ARGS = types.SimpleNamespace(simple_network_args=_network_options,
+                                             verbosity_args=_verbosity_options)
+
+
+def parser_common_args():
+    """sipyco's ``common_args`` where sipyco is installed, else ``STAND_IN_COMMON_ARGS``."""
+    try:
+        from sipyco import common_args
+    except ImportError:
+        return STAND_IN_COMMON_ARGS
+    return common_args
+
+
+def make_parser(prog, description, default_port, common_args=None):
+    """Parser with the network, verbosity and instrument arguments of every controller.
+
+    ``common_args`` defaults to ``parser_common_args()``."""
+    if common_args is None:
+        common_args = parser_common_args()
     parser = argparse.ArgumentParser(prog=prog, description=description)
     common_args.simple_network_args(parser, default_port)
     common_args.verbosity_args(parser)

@@ -7,15 +7,16 @@ For the atomic oven: ``aqctl_power_supply -p 3271 --resource TCPIP0::10.0.0.6::i
 from . import _controller
 from .power_supply import PowerSupply
 
+PROG = "aqctl_power_supply"
 DEFAULT_PORT = 3271
 TARGET = "power_supply"
+DRIVER = PowerSupply
 
 
-def main(argv=None):
-    prog = "aqctl_power_supply"
-    common_args, simple_server_loop = _controller.import_sipyco(prog)
+def get_argparser(common_args=None):
+    """The command line (sipyco's network options, or their stand-in without sipyco)."""
     parser = _controller.make_parser(
-        prog, "ARTIQ controller of an SCPI DC power supply (atomic oven)",
+        PROG, "ARTIQ controller of an SCPI DC power supply (atomic oven)",
         DEFAULT_PORT, common_args)
     group = parser.add_argument_group("safety limits")
     group.add_argument("--max-voltage", type=float, default=5.0,
@@ -25,13 +26,23 @@ def main(argv=None):
     group.add_argument("--max-current-step", type=_controller.optional_float, default=0.2,
                        help="largest current change per setting, A, or 'none' "
                             "(default: %(default)s)")
+    return parser
+
+
+def limit_kwargs(args):
+    """The driver's safety-limit keyword arguments from the parsed command line."""
+    return dict(max_voltage=args.max_voltage, max_current=args.max_current,
+                max_current_step=args.max_current_step)
+
+
+def main(argv=None):
+    common_args, simple_server_loop = _controller.import_sipyco(PROG)
+    parser = get_argparser(common_args)
     args = parser.parse_args(argv)
     _controller.check_instrument_args(parser, args)
     common_args.init_logger_from_args(args)
 
-    driver = PowerSupply(args.resource, max_voltage=args.max_voltage,
-                         max_current=args.max_current, max_current_step=args.max_current_step,
-                         **_controller.visa_kwargs(args))
+    driver = DRIVER(args.resource, **limit_kwargs(args), **_controller.visa_kwargs(args))
     try:
         simple_server_loop({TARGET: driver}, common_args.bind_address_from_args(args),
                            args.port, description="DC power supply at " + driver.resource)

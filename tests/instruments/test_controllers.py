@@ -79,6 +79,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.artiq  # needs sipyco, which comes with ARTIQ
 @pytest.mark.parametrize("name, resource", [
     ("rf_generator", "TCPIP0::192.168.1.20::inst0::INSTR"),
     ("power_supply", "TCPIP0::192.168.1.21::inst0::INSTR"),

@@ -364,21 +364,33 @@ device_db.update({
     "beam729_blue": "urukul0_ch3",
 })
 
-_INSTRUMENTS = {
-    "trap_rf": ("aqctl_rf_generator", 3270, "rf_generator",
-                "drivers.instruments.rf_generator", "RFGenerator",
-                {"max_power_dbm": 12.0, "max_power_step_db": 1.0}),
-    "oven": ("aqctl_power_supply", 3271, "power_supply",
-             "drivers.instruments.power_supply", "PowerSupply",
-             {"max_current": 4.0, "max_current_step": 0.25}),
+# Safety limits of the lab instruments, as their drivers' keyword arguments (Hz, dBm, dB,
+# A, V). The controllers' command lines and the simulator's in-process drivers both take
+# them from this table. Each admits the calibrated operating point (sim.py CALIBRATIONS)
+# with room for a recalibration, and refuses anything further.
+INSTRUMENT_LIMITS = {
+    # 30 MHz, 8 dBm: within 10 % of the resonator's frequency (off resonance the power is
+    # reflected into the amplifier), 2 dB above the operating power, ramped 1 dB at a
+    # time (a jump in trap RF heats the ions or loses them)
+    "trap_rf": {"min_frequency": 27e6, "max_frequency": 33e6,
+                "max_power_dbm": 10.0, "max_power_step_db": 1.0},
+    # 3.0 A: 0.5 A of headroom (more burns the oven or coats the trap), ramped 0.25 A at
+    # a time; the compliance voltage caps the power if the oven's resistance rises
+    "oven": {"max_current": 3.5, "max_current_step": 0.25, "max_voltage": 2.5},
 }
-for _name, (_cmd, _port, _target, _module, _cls, _sim) in _INSTRUMENTS.items():
-    device_db[_name] = {
-        "type": "controller",
-        "host": "::1",
-        "port": _port,
-        "target_name": _target,
-        "command": _cmd + " -p {port} --bind {bind} --simulation",
-        "sim_local": {"module": _module, "class": _cls,
-                      "arguments": dict(_sim, simulation=True)},
-    }
+
+# name: (controller, port, VISA address). The addresses are placeholders: the lab puts its
+# instruments' own here. 192.0.2.0/24 is reserved for documentation (RFC 5737), so an
+# entry left unedited reaches no instrument rather than a wrong one.
+_INSTRUMENTS = {
+    "trap_rf": ("rf_generator", 3270, "TCPIP0::192.0.2.30::inst0::INSTR"),
+    "oven": ("power_supply", 3271, "TCPIP0::192.0.2.31::inst0::INSTR"),
+}
+
+from drivers.instruments import controller_entry as _controller_entry  # noqa: E402
+
+for _name, (_controller, _port, _resource) in _INSTRUMENTS.items():
+    # Runs the real instrument with these limits; its sim_local is the same driver with
+    # the same limits in simulation, which the simulated twin runs in-process.
+    device_db[_name] = _controller_entry(_controller, _resource, INSTRUMENT_LIMITS[_name],
+                                         port=_port)

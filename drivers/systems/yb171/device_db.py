@@ -334,27 +334,40 @@ device_db.update({
     "raman_blue": "urukul0_ch2",
 })
 
-_INSTRUMENTS = {
-    # name: (console script, port, RPC target, driver module, driver class, sim arguments)
-    "trap_rf": ("aqctl_rf_generator", 3270, "rf_generator",
-                "drivers.instruments.rf_generator", "RFGenerator",
-                {"max_power_dbm": 10.0, "max_power_step_db": 1.0}),
-    "oven": ("aqctl_power_supply", 3271, "power_supply",
-             "drivers.instruments.power_supply", "PowerSupply",
-             {"max_current": 3.5, "max_current_step": 0.25}),
-    "mw_synth": ("aqctl_ascii_synth", 3272, "ascii_synth",
-                 "drivers.instruments.ascii_synth", "AsciiSynth",
-                 {"max_power_dbm": 15.0, "max_power_step_db": 20.0}),
+# Safety limits of the lab instruments, as their drivers' keyword arguments (Hz, dBm, dB,
+# A, V). The controllers' command lines and the simulator's in-process drivers both take
+# them from this table. Each admits the calibrated operating point (sim.py CALIBRATIONS)
+# with room for a recalibration, and refuses anything further.
+INSTRUMENT_LIMITS = {
+    # 20 MHz, 5 dBm: within 10 % of the resonator's frequency (off resonance the power is
+    # reflected into the amplifier), 2 dB above the operating power, ramped 1 dB at a
+    # time (a jump in trap RF heats the ions or loses them)
+    "trap_rf": {"min_frequency": 18e6, "max_frequency": 22e6,
+                "max_power_dbm": 7.0, "max_power_step_db": 1.0},
+    # 2.5 A: 0.5 A of headroom (more burns the oven or coats the trap), ramped 0.25 A at
+    # a time; the compliance voltage caps the power if the oven's resistance rises
+    "oven": {"max_current": 3.0, "max_current_step": 0.25, "max_voltage": 2.5},
+    # 12.4 GHz, 10 dBm: 12-13 GHz, around the 12.64 GHz qubit the LO is mixed up to;
+    # 3 dB above the operating power, changed 3 dB at a time (no jump for the amplifier)
+    "mw_synth": {"min_frequency": 12.0e9, "max_frequency": 13.0e9,
+                 "max_power_dbm": 13.0, "max_power_step_db": 3.0},
 }
-for _name, (_cmd, _port, _target, _module, _cls, _sim) in _INSTRUMENTS.items():
-    device_db[_name] = {
-        "type": "controller",
-        "host": "::1",
-        "port": _port,
-        "target_name": _target,
-        # The lab sets --resource to its instrument's VISA address here.
-        "command": _cmd + " -p {port} --bind {bind} --simulation",
-        # On the simulator the driver runs in-process, in simulation (no sipyco needed).
-        "sim_local": {"module": _module, "class": _cls,
-                      "arguments": dict(_sim, simulation=True)},
-    }
+
+# name: (controller, port, VISA address). The addresses are placeholders: the lab puts its
+# instruments' own here. 192.0.2.0/24 is reserved for documentation (RFC 5737), so an
+# entry left unedited reaches no instrument rather than a wrong one.
+_INSTRUMENTS = {
+    "trap_rf": ("rf_generator", 3270, "TCPIP0::192.0.2.20::inst0::INSTR"),
+    "oven": ("power_supply", 3271, "TCPIP0::192.0.2.21::inst0::INSTR"),
+    # USB serial: its /dev/serial/by-id name, which stays the same when replugged
+    "mw_synth": ("ascii_synth", 3272,
+                 "ASRL/dev/serial/by-id/usb-Windfreak_SynthHD_SERIAL-if00::INSTR"),
+}
+
+from drivers.instruments import controller_entry as _controller_entry  # noqa: E402
+
+for _name, (_controller, _port, _resource) in _INSTRUMENTS.items():
+    # Runs the real instrument with these limits; its sim_local is the same driver with
+    # the same limits in simulation, which the simulated twin runs in-process.
+    device_db[_name] = _controller_entry(_controller, _resource, INSTRUMENT_LIMITS[_name],
+                                         port=_port)
