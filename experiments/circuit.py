@@ -51,12 +51,12 @@ class Circuit(EnvExperiment):
     def analyze(self):
         self.result = result_from_counts(self.kernel.histogram)
         self.set_dataset("circuit.histogram", self.kernel.histogram)
-        self.set_dataset("circuit.populations", self.result.populations)
+        self.set_dataset("circuit.populations", self.result.populations, broadcast=True)
         self.set_dataset("circuit.parity", self.result.parity)
         self.set_dataset("circuit.counts", str(self.result.counts))
         path = figure_path(self.scheduler, "circuit.png")
         self._plot(path)
-        self.set_dataset("circuit.plot", path)
+        self.set_dataset("circuit.plot", path, broadcast=True)
         print(self.result.table())
 
     def _plot(self, path):

@@ -37,7 +37,9 @@ class ToySystem(System):
 
 
 class HelloModules(EnvExperiment):
-    """Steps the toy system's clock and records the timeline."""
+    """Module system tour
+
+    Steps the toy system's clock and records the timeline."""
 
     def build(self):
         self.setattr_argument("steps", NumberValue(5, precision=0, step=1, min=1, max=1000),

@@ -31,12 +31,13 @@ class Rabi(EnvExperiment):
     def prepare(self):
         super().prepare()
         self.scan.set_durations(self.durations)
+
+    def run(self):
         self.set_dataset("rabi.durations", self.scan.durations, broadcast=True, unit="us",
                          scale=1e-6)
         self.ccb.issue("create_applet", "rabi", "${artiq_applet}plot_xy rabi.p1 "
                        "--x rabi.durations")
-
-    def run(self):
+        self.scan.start_live()
         self.scan.run()
 
     def analyze(self):
@@ -45,7 +46,7 @@ class Rabi(EnvExperiment):
         t_pi = self.ops.native_gates().duration("rphi", np.pi)
         fit = fit_rabi(self.scan.durations, p1, self.shots, 1 / (2 * t_pi))
         for key, value in fit.as_dict().items():
-            self.set_dataset("rabi.fit." + key, value)
+            self.set_dataset("rabi.fit." + key, value, broadcast=True)
         plot_rabi(figure_path(self.scheduler, "rabi.png"), self.scan.durations, p1, fit,
                   self.qubit, self.shots)
         print("Rabi frequency on qubit {}: {:.3f} ± {:.3f} kHz".format(

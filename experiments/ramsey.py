@@ -33,12 +33,13 @@ class Ramsey(EnvExperiment):
     def prepare(self):
         super().prepare()
         self.scan.set_waits(self.waits)
+
+    def run(self):
         self.set_dataset("ramsey.waits", self.scan.waits, broadcast=True, unit="us",
                          scale=1e-6)
         self.ccb.issue("create_applet", "ramsey", "${artiq_applet}plot_xy ramsey.p1 "
                        "--x ramsey.waits")
-
-    def run(self):
+        self.scan.start_live()
         self.scan.run()
 
     def analyze(self):
@@ -47,9 +48,9 @@ class Ramsey(EnvExperiment):
         fit = fit_ramsey(self.scan.waits, p1, self.shots, self.artificial_detuning)
         detuning = fit["f"] - self.artificial_detuning
         for key, value in fit.as_dict().items():
-            self.set_dataset("ramsey.fit." + key, value)
-        self.set_dataset("ramsey.detuning", detuning)
-        self.set_dataset("ramsey.detuning_err", fit.error("f"))
+            self.set_dataset("ramsey.fit." + key, value, broadcast=True)
+        self.set_dataset("ramsey.detuning", detuning, broadcast=True)
+        self.set_dataset("ramsey.detuning_err", fit.error("f"), broadcast=True)
         plot_ramsey(figure_path(self.scheduler, "ramsey.png"), self.scan.waits, p1, fit,
                     self.qubit, self.shots, detuning)
         print("Ramsey on qubit {}: detuning {:.3f} ± {:.3f} kHz, T2* {:.3g} s".format(

@@ -51,7 +51,11 @@ class RB(EnvExperiment):
 
     def prepare(self):
         super().prepare()
-        program = self.rb.prepare_program()
+        self.rb.prepare_program()
+    def run(self):
+        # Live datasets start here, not in prepare: the master prepares the next
+        # experiment while this one runs, and would reset a running RB's plot.
+        program = self.rb.program
         self.set_dataset("rb.lengths", program.lengths, broadcast=True)  # the applet's x
         self.set_dataset("rb.group", program.group)
         self.set_dataset("rb.opcodes_per_sequence", np.diff(program.starts))
@@ -61,7 +65,6 @@ class RB(EnvExperiment):
         self.ccb.issue("create_applet", "RB decay",
                        "${artiq_applet}plot_xy rb.survival --x rb.lengths")
 
-    def run(self):
         def on_sequence(index, survived):
             self.mutate_dataset("rb.survival", index, survived / self.shots)
             self.set_dataset("rb.progress", index + 1, broadcast=True)
@@ -73,20 +76,20 @@ class RB(EnvExperiment):
         results = self.rb.analyze()
         ref = results["reference"]
         for key, value in ref.as_dict().items():
-            self.set_dataset("rb.fit." + key, value)
+            self.set_dataset("rb.fit." + key, value, broadcast=True)
         fits = [ref]
         lines = [ref.table()]
         if "interleaved" in results:
             for key, value in results["interleaved"].as_dict().items():
-                self.set_dataset("rb.interleaved." + key, value)
+                self.set_dataset("rb.interleaved." + key, value, broadcast=True)
             gate = results["gate"]
             for key in ("r_c", "r_c_err", "lower", "upper"):
-                self.set_dataset("rb.gate." + key, getattr(gate, key))
+                self.set_dataset("rb.gate." + key, getattr(gate, key), broadcast=True)
             fits.append(results["interleaved"])
             lines += [results["interleaved"].table(), gate.table()]
         self.results = results
         path = figure_path(self.scheduler, "rb.png")
         plot_rb(fits, None, path, title="{}-qubit RB on {}".format(self.n_qubits,
                                                                     self.system))
-        self.set_dataset("rb.plot", path)
+        self.set_dataset("rb.plot", path, broadcast=True)
         print("\n".join(lines))

@@ -28,7 +28,7 @@ class Readout(EnvExperiment):
         result = readout_fidelity(bits)
         self.set_dataset("readout.counts", counts)
         for key, value in result.items():
-            self.set_dataset("readout." + key, value)
+            self.set_dataset("readout." + key, value, broadcast=True)
         plot_histograms(figure_path(self.scheduler, "readout.png"), counts)
         for q in range(self.ops.num_qubits):
             print("qubit {}: readout fidelity {:.4f} ± {:.4f} (P(1|0) {:.4f}, P(0|1) {:.4f})"

@@ -19,7 +19,7 @@ __all__ = ["RabiFlop", "fit_rabi"]
 
 class RabiFlop(ShotScan):
     def build(self, ops, qubit=0, shots=100, dataset="rabi.p1"):
-        super().build(ops, shots, dataset)
+        super().build(ops, shots, dataset, live_qubit=qubit)
         if not 0 <= qubit < ops.num_qubits:
             raise ValueError("qubit {} does not exist: the trap has {}".format(
                 qubit, ops.num_qubits))

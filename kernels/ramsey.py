@@ -23,7 +23,7 @@ HALF_PI = math.pi / 2
 class Ramsey(ShotScan):
     def build(self, ops, qubit=0, artificial_detuning=50e3, shots=100,
               dataset="ramsey.p1"):
-        super().build(ops, shots, dataset)
+        super().build(ops, shots, dataset, live_qubit=qubit)
         if not 0 <= qubit < ops.num_qubits:
             raise ValueError("qubit {} does not exist: the trap has {}".format(
                 qubit, ops.num_qubits))

@@ -14,10 +14,12 @@ __all__ = ["ShotScan"]
 
 
 class ShotScan(HasEnvironment):
-    """``build(ops, shots, dataset)``: the trap's operations, shots per point, and the
-    name of the live dataset of P(1) per point and qubit (``None``: not broadcast)."""
+    """``build(ops, shots, dataset, live_qubit)``: the trap's operations, shots per point,
+    and the name of the live datasets (``None``: not broadcast): ``<dataset>`` is P(1) of
+    ``live_qubit`` per point, one value a point as the dashboard's ``plot_xy`` applet
+    needs, and ``<dataset>_all`` is P(1) per point and qubit."""
 
-    def build(self, ops, shots=100, dataset=None):
+    def build(self, ops, shots=100, dataset=None, live_qubit=0):
         if shots < 1:
             raise ValueError("shots must be at least 1, not {}".format(shots))
         self.ops = ops
@@ -25,6 +27,7 @@ class ShotScan(HasEnvironment):
         self.num_qubits = ops.num_qubits
         self.shots = shots
         self.dataset = dataset
+        self.live_qubit = live_qubit
         self.kernel_invariants = {"ops", "core", "num_qubits", "shots", "n_points"}
         self.n_points = 0
 
@@ -33,9 +36,18 @@ class ShotScan(HasEnvironment):
         self.n_points = n_points
         self.ones = np.zeros(n_points * self.num_qubits, dtype=np.int32)
         self.on_point = None
+        self.live = False
+
+    def start_live(self):
+        """Broadcast the live datasets, empty (host, at the start of the run stage: the
+        master may prepare the next experiment while this one runs, so a prepare that
+        broadcast would reset a running scan's plot)."""
         if self.dataset is not None:
-            self.set_dataset(self.dataset, np.full((n_points, self.num_qubits), np.nan),
+            self.set_dataset(self.dataset, np.full(self.n_points, np.nan), broadcast=True)
+            self.set_dataset(self.dataset + "_all",
+                             np.full((self.n_points, self.num_qubits), np.nan),
                              broadcast=True)
+            self.live = True
 
     @kernel
     def run(self):
@@ -59,8 +71,10 @@ class ShotScan(HasEnvironment):
 
     @rpc(flags={"async"})
     def point_done(self, point: TInt32, ones: TList(TInt32)):
-        if self.dataset is not None:
-            self.mutate_dataset(self.dataset, point, np.asarray(ones) / self.shots)
+        if self.live:
+            p1 = np.asarray(ones) / self.shots
+            self.mutate_dataset(self.dataset, point, p1[self.live_qubit])
+            self.mutate_dataset(self.dataset + "_all", point, p1)
         if self.on_point is not None:
             self.on_point(point)
 

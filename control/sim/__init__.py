@@ -41,6 +41,17 @@ GENERIC = (_DEV + "generic", "Generic")
 _REAL_INSTRUMENT_OPTIONS = re.compile(r"\s+--(resource|backend)(=|\s+)\S+")
 
 
+#: ARTIQ's proxies of the core device's own ports (log, monitoring/injection, analyzer): a
+#: simulated crate has no core device behind them, so its twin drops them (the dashboard
+#: would otherwise try their ports, and log an error every few seconds).
+CORE_DEVICE_PROXIES = ("aqctl_corelog", "aqctl_moninj_proxy", "aqctl_coreanalyzer_proxy")
+
+
+def _is_core_device_proxy(desc):
+    command = desc.get("command") or ""
+    return command.split()[:1] and command.split()[0] in CORE_DEVICE_PROXIES
+
+
 def _rewrite_controller(name, desc):
     desc = dict(desc)
     desc["host"] = "::1"
@@ -108,12 +119,15 @@ def enable(device_db, *, seed=None, vcd=None, slack=None, model=None, history_li
             new = {"type": "local", "module": twin[0], "class": twin[1],
                    "arguments": arguments}
             if name == "core" or twin[1] == "Core":
+                arguments.pop("analyzer_proxy", None)  # dropped with the proxies below
                 ref = arguments.get("ref_period")
                 if ref is not None and ref_period is None:
                     config.setdefault("ref_period", ref)
             ddb[name] = new
         elif ty == "controller":
-            if "sim_local" in desc:
+            if _is_core_device_proxy(desc):
+                del ddb[name]
+            elif "sim_local" in desc:
                 # Run the instrument's driver in-process, in simulation, no sipyco needed.
                 local = dict(desc["sim_local"])
                 ddb[name] = {"type": "local", "module": _DEV + "local_controller",

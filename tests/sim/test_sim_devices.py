@@ -603,3 +603,18 @@ def test_input_timestamps_and_timeouts(crate):
     assert len(stamps) == 4 and stamps == sorted(stamps)
     assert all(t_end - 10_000 <= t < t_end for t in stamps)
     assert timed_out == (-1, 0)  # no count event: the timeout answers
+
+
+def test_the_twin_drops_the_core_device_proxies():
+    """No core device stands behind a simulated crate: its log, moninj and analyzer proxies
+    go (the dashboard would try their ports), the instruments' controllers stay."""
+    ddb = kasli_ddb()
+    ddb["core_moninj"] = {"type": "controller", "host": "::1", "port": 1384,
+                          "command": "aqctl_moninj_proxy --port-control {port} 1.2.3.4"}
+    ddb["synth"] = {"type": "controller", "host": "::1", "port": 3300,
+                    "command": "aqctl_synth -p {port} --bind {bind} --resource X"}
+    twin = enable(ddb)
+    assert "core_log" not in twin and "core_moninj" not in twin
+    assert "analyzer_proxy" not in twin["core"]["arguments"]
+    assert twin["synth"]["command"].endswith("--simulation") and "--resource" not in \
+        twin["synth"]["command"]
