@@ -127,3 +127,23 @@ def synthesizer_limit_kwargs(args):
     return dict(min_frequency=args.min_frequency, max_frequency=args.max_frequency,
                 min_power_dbm=args.min_power, max_power_dbm=args.max_power,
                 max_power_step_db=args.max_power_step)
+
+
+def serve(controller, what, argv=None):
+    """Run a controller module (one of ``aqctl_*``: its ``PROG``, ``TARGET``, ``DRIVER``,
+    ``get_argparser`` and ``limit_kwargs``) until it is told to stop: parse the command
+    line, open the instrument, serve it over sipyco's RPC, close it whatever happens.
+    ``what`` names the instrument in the RPC description (``"RF generator"``)."""
+    common_args, simple_server_loop = import_sipyco(controller.PROG)
+    parser = controller.get_argparser(common_args)
+    args = parser.parse_args(argv)
+    check_instrument_args(parser, args)
+    common_args.init_logger_from_args(args)
+    driver = controller.DRIVER(args.resource, **controller.limit_kwargs(args),
+                               **visa_kwargs(args))
+    try:
+        simple_server_loop({controller.TARGET: driver},
+                           common_args.bind_address_from_args(args), args.port,
+                           description="{} at {}".format(what, driver.resource))
+    finally:
+        driver.close()

@@ -3,6 +3,8 @@
 ``aqctl_ascii_synth -p 3272 --resource ASRL/dev/ttyACM0::INSTR --backend @py --max-power 10``
 or ``aqctl_ascii_synth --simulation``.
 """
+import sys
+
 from . import _controller
 from .ascii_synth import AsciiSynth
 
@@ -27,18 +29,7 @@ def limit_kwargs(args):
 
 
 def main(argv=None):
-    common_args, simple_server_loop = _controller.import_sipyco(PROG)
-    parser = get_argparser(common_args)
-    args = parser.parse_args(argv)
-    _controller.check_instrument_args(parser, args)
-    common_args.init_logger_from_args(args)
-
-    driver = DRIVER(args.resource, **limit_kwargs(args), **_controller.visa_kwargs(args))
-    try:
-        simple_server_loop({TARGET: driver}, common_args.bind_address_from_args(args),
-                           args.port, description="ASCII synthesizer at " + driver.resource)
-    finally:
-        driver.close()
+    _controller.serve(sys.modules[__name__], "ASCII synthesizer", argv)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ For the atomic oven: ``aqctl_power_supply -p 3271 --resource TCPIP0::10.0.0.6::i
 --max-current 3.0 --max-current-step 0.1 --max-voltage 2.5`` or
 ``aqctl_power_supply --simulation``.
 """
+import sys
+
 from . import _controller
 from .power_supply import PowerSupply
 
@@ -36,18 +38,7 @@ def limit_kwargs(args):
 
 
 def main(argv=None):
-    common_args, simple_server_loop = _controller.import_sipyco(PROG)
-    parser = get_argparser(common_args)
-    args = parser.parse_args(argv)
-    _controller.check_instrument_args(parser, args)
-    common_args.init_logger_from_args(args)
-
-    driver = DRIVER(args.resource, **limit_kwargs(args), **_controller.visa_kwargs(args))
-    try:
-        simple_server_loop({TARGET: driver}, common_args.bind_address_from_args(args),
-                           args.port, description="DC power supply at " + driver.resource)
-    finally:
-        driver.close()
+    _controller.serve(sys.modules[__name__], "DC power supply", argv)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 ``aqctl_rf_generator -p 3270 --resource TCPIP0::10.0.0.5::inst0::INSTR --max-power 5``
 or ``aqctl_rf_generator --simulation``.
 """
+import sys
+
 from . import _controller
 from .rf_generator import RFGenerator
 
@@ -26,18 +28,7 @@ def limit_kwargs(args):
 
 
 def main(argv=None):
-    common_args, simple_server_loop = _controller.import_sipyco(PROG)
-    parser = get_argparser(common_args)
-    args = parser.parse_args(argv)
-    _controller.check_instrument_args(parser, args)
-    common_args.init_logger_from_args(args)
-
-    driver = DRIVER(args.resource, **limit_kwargs(args), **_controller.visa_kwargs(args))
-    try:
-        simple_server_loop({TARGET: driver}, common_args.bind_address_from_args(args),
-                           args.port, description="RF generator at " + driver.resource)
-    finally:
-        driver.close()
+    _controller.serve(sys.modules[__name__], "RF generator", argv)
 
 
 if __name__ == "__main__":
