@@ -55,6 +55,8 @@ demo: $(STAMP)
 		--shots 50 --depolarizing 0.002 --depolarizing-2q 0.02
 	$(BIN)/control rb --system ca40 --qubits 2 --lengths 1,5,10,20,40 --samples 10 \
 		--shots 50 --depolarizing 0.002 --depolarizing-2q 0.02
+	@echo "control is installed in $(VENV)/bin: run it as $(VENV)/bin/control, or first" \
+		"'. $(VENV)/bin/activate' to have it on PATH"
 
 clean:
 	rm -rf $(VENV) $(LAB_VENV) results .pytest_cache
