@@ -63,3 +63,12 @@ def test_gate_time_runs_or_says_why_not():
     else:
         pytest.skip("with ARTIQ installed this compiles and emulates kernels: run it by "
                     "hand")
+
+
+def test_compile_time_runs_or_says_why_not():
+    try:
+        import artiq  # noqa: F401
+    except ImportError:
+        assert "skipped" in run("compile_time.py")
+    else:
+        pytest.skip("with ARTIQ installed this compiles kernels: run it by hand")
