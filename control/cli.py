@@ -193,24 +193,38 @@ def main(argv=None):
     level = logging.WARNING + 10 * (getattr(args, "quiet", 0) - getattr(args, "verbose", 0))
     logging.basicConfig(level=level,
                         format="%(levelname)s:%(name)s:%(message)s")
+    from control.results import ResultsWriteError
+
+    def _report_save_error(run):
+        # A failed run whose results also missed their folder: say where they are.
+        if run is not None and run.save_error is not None:
+            print("error: {}".format(run.save_error), file=sys.stderr)
+
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:
         run = getattr(exc, "control_run", None)
         print("interrupted{}".format("; partial results: " + run.path if run and run.path
                                      else ""), file=sys.stderr)
+        _report_save_error(run)
         return 130
+    except ResultsWriteError as exc:
+        # The run itself may have succeeded; its results are not where they belong.
+        print("error: {}".format(exc), file=sys.stderr)
+        return 1
     except Exception as exc:
         run = getattr(exc, "control_run", None)
         if run is None or (isinstance(exc, INPUT_ERRORS) and run.run_time is None):
             if isinstance(exc, INPUT_ERRORS):
                 # Bad input (a device, an argument, a calibration): one clear line.
                 print("error: {}".format(exc), file=sys.stderr)
+                _report_save_error(run)
                 return 2
             raise
         logging.getLogger("control").error("experiment failed", exc_info=exc)
         print("error: {}: {}\npartial results: {}".format(type(exc).__name__, exc, run.path),
               file=sys.stderr)
+        _report_save_error(run)
         return 1
 
 

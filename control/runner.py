@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from control import lang
 from control.environment import (ArgumentManager, CCB, DatasetManager, DeviceManager,
                                  Scheduler, import_file, load_device_db, check_device_db)
-from control.results import next_rid, results_path, write_results
+from control.results import (ResultsWriteError, next_rid, results_path, save_results,
+                             use_fallback)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class Run:
     path: str = None
     completed: bool = False
     error: BaseException = None
+    save_error: ResultsWriteError = None
     sim: object = field(default=None, repr=False)
 
     @property
@@ -146,12 +148,17 @@ def run_experiment(file, class_name=None, arguments=None, device_db="device_db.p
     Results go to ``results_dir`` in the master's layout, or to the file ``hdf5`` when it
     is given (``artiq_run -o``: RID 0, figures beside the file).
     Returns the :class:`Run`; on failure the exception propagates with the run attached
-    as ``exc.control_run`` (its ``path`` says where the partial results went).
+    as ``exc.control_run`` (its ``path`` says where the partial results went). Results
+    that cannot go where they belong go to a fallback folder; a run that succeeded then
+    raises :class:`~control.results.ResultsWriteError` naming both (a failed run keeps
+    its own error and carries that one as ``run.save_error``).
     """
+    rid, unwritable = 0, None
     if hdf5 is not None:
         results_dir = os.path.dirname(os.path.abspath(hdf5))
-        os.makedirs(results_dir, exist_ok=True)
-    rid = next_rid(results_dir) if write and hdf5 is None else 0
+        unwritable = _make_folder(results_dir)
+    elif write:
+        rid, unwritable = _allocate_rid(results_dir)
     run = build_experiment(file, class_name, arguments, device_db, sim=sim,
                            sim_options=sim_options, dataset_db=dataset_db, rid=rid,
                            on_broadcast=on_broadcast,
@@ -159,6 +166,10 @@ def run_experiment(file, class_name=None, arguments=None, device_db="device_db.p
     if hdf5 is not None:
         run.scheduler.results_folder = results_dir  # figures beside the file
     try:
+        if unwritable is not None:
+            # Said before the run starts, so the user can stop it; no file of this run
+            # (RID 0, not its own) may land in the results tree.
+            use_fallback(run.scheduler, results_dir, unwritable)
         run.experiment.prepare()
         run.run_time = time.time()
         run.experiment.run()
@@ -172,15 +183,45 @@ def run_experiment(file, class_name=None, arguments=None, device_db="device_db.p
     finally:
         run.device_mgr.close_devices()
         if write:
-            run.path = hdf5 if hdf5 is not None else results_path(
-                results_dir, rid, type(run.experiment).__name__, run.start_time)
-            error = None if run.error is None else "{}: {}".format(
-                type(run.error).__name__, run.error)
-            write_results(run.path, run.dataset_mgr, run.expid, rid, run.start_time,
-                          run.run_time, artiq_version=_artiq_version(),
-                          completed=run.completed, error=error)
-            logger.info("results written to %s", run.path)
+            _save(run, hdf5, results_dir)
+    if run.save_error is not None:
+        # The experiment succeeded but its results are not where they belong: a failure.
+        run.save_error.control_run = run
+        raise run.save_error
     return run
+
+
+def _allocate_rid(results_dir):
+    """``(rid, None)``, or ``(0, OSError)`` when the results folder cannot be written:
+    the run still runs, and its files go to a fallback folder."""
+    try:
+        return next_rid(results_dir), None
+    except OSError as exc:
+        return 0, exc
+
+
+def _make_folder(folder):
+    """None, or the ``OSError`` that kept ``folder`` from being made."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        return exc
+    return None
+
+
+def _save(run, hdf5, results_dir):
+    """Write the run's results (to a fallback folder if need be); never raises for a
+    write that failed, so an experiment's own error stays the one that propagates."""
+    path = hdf5 if hdf5 is not None else results_path(
+        results_dir, run.rid, type(run.experiment).__name__, run.start_time)
+    error = None if run.error is None else "{}: {}".format(
+        type(run.error).__name__, run.error)
+    run.path, run.save_error = save_results(
+        path, run.scheduler, run.dataset_mgr, run.expid, run.rid, run.start_time,
+        run.run_time, artiq_version=_artiq_version(), completed=run.completed, error=error,
+        replace=hdf5 is not None)
+    if run.save_error is None:
+        logger.info("results written to %s", run.path)
 
 
 def _kernel_reach(run):
