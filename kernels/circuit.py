@@ -4,11 +4,16 @@ The circuit (a ``QuantumCircuit``, or OpenQASM 2/3 text or file) is checked for 
 portable kernel cannot do, transpiled by qiskit to the trap's native gate set as the HAL
 describes it (``r`` = ``rphi``, ``rz`` where the trap has it, ``rxx``) for its qubit count
 and full connectivity, lowered to the opcode arrays RB uses, and run for N shots. The
-result is counts per bitstring in qiskit's order (qubit 0 rightmost), populations and
-parity.
+kernel measures every qubit it plays and counts each physical outcome; on the host,
+``readout_map`` says which measured qubit each classical bit takes, through the
+transpiler's final layout (at optimization level 2 it removes swaps and records the
+permutation there), and ``result_from_counts`` keys the counts as qiskit's
+``Result.get_counts`` does: one character per classical bit of the circuit, classical bit
+0 rightmost, bits no measurement writes are 0, unmeasured qubits do not appear, and with
+several classical registers a space between registers (the first register rightmost).
 """
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,7 +23,11 @@ from kernels.opcodes import RPHI, RXX, RZ, AngleTable, encode
 from kernels.rb_kernel import RBKernel2
 
 __all__ = ["CircuitError", "load_circuit", "check_circuit", "to_native", "lower",
-           "CircuitKernel", "CircuitResult", "result_from_counts"]
+           "final_positions", "Readout", "readout_map", "CircuitKernel", "CircuitResult",
+           "result_from_counts", "MAX_CLBITS"]
+
+# The result holds one population per value of the classical bits.
+MAX_CLBITS = 16
 
 
 class CircuitError(ValueError):
@@ -37,6 +46,13 @@ def load_circuit(source):
                 text = f.read()
         except OSError as exc:
             raise CircuitError("cannot read circuit file {}: {}".format(source, exc)) from None
+    if "OPENQASM 3" in text:
+        try:
+            import qiskit_qasm3_import  # noqa: F401  (what qiskit.qasm3.loads needs)
+        except ImportError:
+            raise CircuitError("OpenQASM 3 needs the qiskit-qasm3-import package, a "
+                               "dependency of this project: pip install "
+                               "qiskit-qasm3-import") from None
     try:
         if "OPENQASM 3" in text:
             from qiskit import qasm3
@@ -47,9 +63,25 @@ def load_circuit(source):
         raise CircuitError("not a valid OpenQASM circuit: {}".format(exc)) from None
 
 
+def _registers(qc):
+    """``(name, size)`` of each classical register, first register first; empty when the
+    circuit has none. Refuses registers that do not split the classical bits in order (a
+    bit in two registers, or in none): qiskit's counts cannot key those either."""
+    if not qc.cregs:
+        return ()
+    in_order = [bit for reg in qc.cregs for bit in reg]
+    if in_order != list(qc.clbits):
+        raise CircuitError("classical registers {} do not split the circuit's {} classical "
+                           "bits in order (a bit in two registers or in none): not "
+                           "supported".format(", ".join(r.name for r in qc.cregs),
+                                              qc.num_clbits))
+    return tuple((reg.name, reg.size) for reg in qc.cregs)
+
+
 def check_circuit(qc, num_qubits):
     """Raise ``CircuitError`` for what the portable kernel cannot run: more qubits than the
-    trap, classical control, mid-circuit measurement, resets, an empty circuit."""
+    trap, classical control, mid-circuit measurement, resets, an empty circuit, a circuit
+    that measures nothing, more than ``MAX_CLBITS`` classical bits."""
     if qc.num_qubits > num_qubits:
         raise CircuitError("the circuit has {} qubits; this trap has {}".format(
             qc.num_qubits, num_qubits))
@@ -77,11 +109,20 @@ def check_circuit(qc, num_qubits):
         gates += 1
     if gates == 0:
         raise CircuitError("the circuit has no gates to run")
+    if not measured:
+        raise CircuitError("the circuit measures no qubit, so there is nothing to count: "
+                           "add measurements (e.g. measure q -> c;)")
+    if qc.num_clbits > MAX_CLBITS:
+        raise CircuitError("the circuit has {} classical bits; at most {} are supported"
+                           .format(qc.num_clbits, MAX_CLBITS))
+    _registers(qc)
 
 
 def to_native(qc, native_gates, num_qubits, seed=0):
     """qiskit's transpiler to the trap's native gates (``r``, ``rz`` if native, ``rxx``),
-    all qubits connected; measurements and barriers removed (the kernel measures all)."""
+    all qubits connected; measurements and barriers removed (the kernel measures all).
+    The transpiler may move qubits (it elides swaps at optimization level 2): where each
+    circuit qubit ends is in the result's ``layout``, read by ``final_positions``."""
     from qiskit import QuantumCircuit, transpile
     body = QuantumCircuit(num_qubits)
     for inst in qc.data:
@@ -95,6 +136,102 @@ def to_native(qc, native_gates, num_qubits, seed=0):
     except Exception as exc:
         raise CircuitError("cannot transpile to this trap's native gates {}: {}".format(
             basis, exc)) from None
+
+
+def final_positions(native, num_qubits):
+    """For each qubit of the circuit given to ``to_native``, the qubit of ``native`` (so
+    the kernel's qubit index) that holds its state at the end: qiskit's
+    ``TranspileLayout.final_index_layout()`` (initial layout, then the permutation of
+    routing and of elided swaps); the identity when the transpiler set no layout."""
+    layout = getattr(native, "layout", None)
+    if layout is None:
+        return list(range(num_qubits))
+    positions = [int(p) for p in layout.final_index_layout()]
+    if sorted(positions) != list(range(len(positions))) or len(positions) != num_qubits:
+        raise CircuitError("the transpiler's final layout {} is not a permutation of {} "
+                           "qubits".format(positions, num_qubits))
+    return positions
+
+
+@dataclass(frozen=True)
+class Readout:
+    """Which measured qubit each classical bit takes: ``sources[c]`` is the kernel's
+    qubit index (bit ``sources[c]`` of a kernel outcome) measured into classical bit
+    ``c``, -1 when no measurement writes it (it reads 0). ``registers`` are the classical
+    registers' ``(name, size)``, first first; ``names`` name each classical bit
+    (``c[0]``, ...); ``positions`` is the final layout it was made with."""
+    sources: tuple
+    registers: tuple = ()
+    names: tuple = ()
+    positions: tuple = ()
+
+    @classmethod
+    def identity(cls, num_qubits):
+        """Qubit ``i`` measured into classical bit ``i``, one register ``c``."""
+        return cls(tuple(range(num_qubits)), (("c", num_qubits),),
+                   tuple("c[{}]".format(i) for i in range(num_qubits)),
+                   tuple(range(num_qubits)))
+
+    @property
+    def num_clbits(self):
+        return len(self.sources)
+
+    @property
+    def measured(self):
+        """Classical bits some measurement writes, lowest first."""
+        return [c for c, s in enumerate(self.sources) if s >= 0]
+
+    def value(self, outcome):
+        """The classical bits (classical bit ``c`` in bit ``c``) of one kernel outcome
+        (kernel qubit ``i`` in bit ``i``)."""
+        v = 0
+        for c, s in enumerate(self.sources):
+            if s >= 0:
+                v |= ((int(outcome) >> s) & 1) << c
+        return v
+
+    def key(self, value):
+        """qiskit's counts key of a value of the classical bits: classical bit 0
+        rightmost, a space between registers (the first register rightmost)."""
+        bits = format(int(value), "0{}b".format(self.num_clbits)) if self.num_clbits else ""
+        if len(self.registers) < 2:
+            return bits
+        parts, end = [], len(bits)
+        for _, size in self.registers:
+            parts.append(bits[end - size:end])
+            end -= size
+        return " ".join(reversed(parts))
+
+    def bit_order(self):
+        """The classical bits as the key's characters are, e.g. ``c[1] c[0]``; ``|``
+        between registers."""
+        if len(self.registers) < 2:
+            return " ".join(reversed(self.names))
+        groups, start = [], 0
+        for _, size in self.registers:
+            groups.append(" ".join(reversed(self.names[start:start + size])))
+            start += size
+        return " | ".join(reversed(groups))
+
+
+def readout_map(qc, native=None):
+    """The ``Readout`` of a circuit run as ``native`` (its ``to_native``): each
+    measurement's classical bit, taken from the kernel qubit where the final layout puts
+    the measured qubit; a classical bit measured twice keeps the last measurement."""
+    positions = final_positions(native, qc.num_qubits) if native is not None else \
+        list(range(qc.num_qubits))
+    sources = [-1] * qc.num_clbits
+    for inst in qc.data:
+        if inst.operation.name != "measure":
+            continue
+        for q, c in zip(inst.qubits, inst.clbits):
+            sources[qc.find_bit(c).index] = positions[qc.find_bit(q).index]
+    names = []
+    for bit in qc.clbits:
+        where = qc.find_bit(bit).registers
+        names.append("{}[{}]".format(where[0][0].name, where[0][1]) if where else
+                     "clbit{}".format(qc.find_bit(bit).index))
+    return Readout(tuple(sources), _registers(qc), tuple(names), tuple(positions))
 
 
 def lower(native, angles=None):
@@ -122,7 +259,8 @@ def lower(native, angles=None):
 
 
 class CircuitKernel(RBKernel2):
-    """Plays one opcode sequence ``shots`` times; counts each outcome bitstring."""
+    """Plays one opcode sequence ``shots`` times; counts each outcome bitstring (kernel
+    qubit ``i`` in bit ``i``; ``result_from_counts`` makes them classical bits)."""
 
     def load_circuit(self, opcodes, thetas, phis):
         self.load(opcodes, [0, len(opcodes)], thetas, phis, [0])
@@ -147,27 +285,54 @@ class CircuitKernel(RBKernel2):
 
 @dataclass
 class CircuitResult:
+    """``counts`` keyed as qiskit keys them; ``populations[v]`` the fraction of shots
+    whose classical bits read ``v`` (classical bit ``c`` in bit ``c``); ``parity`` the
+    mean of (-1)^(sum of the classical bits)."""
     counts: dict
     populations: np.ndarray
     parity: float
     shots: int
+    readout: Readout = field(default=None, repr=False)
+
+    def keys(self):
+        """Every key the measured bits can take (unmeasured bits 0), in increasing value;
+        only the observed ones when that is more than 64."""
+        measured = self.readout.measured
+        if len(measured) > 6:
+            return sorted(self.counts, key=lambda k: int(k.replace(" ", ""), 2))
+        values = [sum(((i >> j) & 1) << c for j, c in enumerate(measured))
+                  for i in range(2 ** len(measured))]
+        return [self.readout.key(v) for v in sorted(values)]
 
     def table(self):
-        lines = ["{} shots".format(self.shots)]
-        for key in sorted(self.counts):
-            lines.append("  {}  {:6d}  {:.4f}".format(key, self.counts[key],
-                                                     self.counts[key] / self.shots))
-        lines.append("  parity <Z...Z> = {:+.4f}".format(self.parity))
+        lines = ["{} shots; bits {} (classical bit 0 rightmost)".format(
+            self.shots, self.readout.bit_order())]
+        width = max(len(k) for k in self.counts) if self.counts else 1
+        for key in sorted(self.counts, key=lambda k: int(k.replace(" ", ""), 2)):
+            lines.append("  {:>{}}  {:6d}  {:.4f}".format(key, width, self.counts[key],
+                                                        self.counts[key] / self.shots))
+        lines.append("  parity <Z...Z> of the measured bits = {:+.4f}".format(self.parity))
         return "\n".join(lines)
 
 
-def result_from_counts(histogram):
-    """Counts per bitstring in qiskit's order (qubit 0 is the rightmost character),
-    populations, and the parity <Z x ... x Z>."""
+def result_from_counts(histogram, readout=None):
+    """Counts of the kernel's outcomes (kernel qubit ``i`` in bit ``i`` of the index)
+    made classical bits through ``readout`` (default: qubit ``i`` into classical bit
+    ``i``): counts keyed as qiskit keys them, populations per value of the classical bits,
+    and the parity of the classical bits."""
     histogram = np.asarray(histogram)
     shots = int(histogram.sum())
-    n = int(round(math.log2(len(histogram))))
-    counts = {format(i, "0{}b".format(n)): int(c) for i, c in enumerate(histogram) if c}
-    pops = histogram / max(shots, 1)
-    signs = np.array([(-1) ** bin(i).count("1") for i in range(len(histogram))])
-    return CircuitResult(counts, pops, float(np.dot(signs, pops)), shots)
+    if readout is None:
+        readout = Readout.identity(int(round(math.log2(len(histogram)))))
+    pops = np.zeros(2 ** readout.num_clbits)
+    counts = {}
+    for outcome, c in enumerate(histogram):
+        if not c:
+            continue
+        v = readout.value(outcome)
+        key = readout.key(v)
+        counts[key] = counts.get(key, 0) + int(c)
+        pops[v] += c
+    pops /= max(shots, 1)
+    signs = np.array([(-1) ** bin(v).count("1") for v in range(len(pops))])
+    return CircuitResult(counts, pops, float(np.dot(signs, pops)), shots, readout)
