@@ -1,6 +1,7 @@
 """RB scaling on the simulator: wall time and peak memory of a 1-qubit RB run with 10, 100
-and 1000 sequences of 1000 Cliffords (1 shot each, one length, so the fit is skipped), each in a fresh process, to show that
-time grows linearly with the work and memory stays bounded. Last line is JSON.
+and 1000 sequences of about 1000 Cliffords (1 shot each; ten lengths a step apart, as RB
+needs distinct lengths), each in a fresh process, to show that time grows linearly with the
+work and memory stays bounded. Last line is JSON.
 
     python benchmarks/rb_scaling.py [--counts 10,100,1000] [--length 1000]
 """
@@ -20,8 +21,9 @@ from control import pyon
 from control.runner import run_experiment
 from drivers import systems
 n, length = {n}, {length}
-# n sequences: ten "lengths" of the same length, n / 10 samples each
-args = {{"system": "yb171", "n_qubits": 1, "lengths": pyon.encode([length] * 10),
+# n sequences: ten lengths a step apart (RB refuses repeats), n / 10 samples each
+args = {{"system": "yb171", "n_qubits": 1,
+         "lengths": pyon.encode([length + i for i in range(10)]),
          "samples": max(1, n // 10), "shots": 1, "seed": 1}}
 t = time.perf_counter()
 try:
@@ -31,7 +33,7 @@ except Exception as exc:
     run = getattr(exc, "control_run", None)
     if run is None or run.run_time is None:
         raise  # failed before running: nothing measured
-    # one length cannot be fitted: the analysis refuses, the run is what is measured
+    # one shot a sequence may not fit: the analysis may refuse, the run is what is measured
 wall = time.perf_counter() - t
 print(json.dumps({{"wall_s": wall,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))

@@ -19,6 +19,7 @@ import sys
 from control.environment import (ArgumentError, DatasetError, DeviceDBError, DeviceError,
                                  parse_arguments)
 from control.modules import ModuleError
+from control.results import ResultsWriteError
 from control.runner import ExperimentFileError, link_experiment, run_experiment
 
 __all__ = ["main"]
@@ -187,19 +188,18 @@ def _plugin_commands():
     return found
 
 
+def _report_save_error(run):
+    """A failed run whose results also missed their folder: say where they are."""
+    if run is not None and run.save_error is not None:
+        print("error: {}".format(run.save_error), file=sys.stderr)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING + 10 * (getattr(args, "quiet", 0) - getattr(args, "verbose", 0))
     logging.basicConfig(level=level,
                         format="%(levelname)s:%(name)s:%(message)s")
-    from control.results import ResultsWriteError
-
-    def _report_save_error(run):
-        # A failed run whose results also missed their folder: say where they are.
-        if run is not None and run.save_error is not None:
-            print("error: {}".format(run.save_error), file=sys.stderr)
-
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["DeviceDBError", "DeviceError", "ArgumentError", "DatasetError",
            "load_device_db", "check_device_db", "DeviceManager", "DatasetManager",
-           "ArgumentManager", "Scheduler", "CCB", "import_file"]
+           "ArgumentManager", "Scheduler", "CCB", "import_file", "available_memory",
+           "bytes_text", "MEMORY_SHARE"]
 
 
 class DeviceDBError(Exception):
@@ -37,6 +38,86 @@ class ArgumentError(Exception):
 
 class DatasetError(Exception):
     """A dataset that cannot be read or written as asked."""
+
+
+#: The share of the memory available at build/prepare that one run's inputs may take
+#: (RB's program, a scan's points): more is refused before any work starts.
+MEMORY_SHARE = 0.5
+
+
+def _read_int(path, field=None):
+    """An integer from a file (the first of line ``field:`` when given), or None."""
+    try:
+        with open(path) as f:
+            if field is None:
+                return int(f.read().strip())
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def available_memory():
+    """Bytes of memory this process can still take: the least of the system's available
+    memory, a cgroup's (a container's) limit less its use, and the address-space limit
+    (``ulimit -v``) less this process's size."""
+    found = [_read_int("/proc/meminfo", "MemAvailable")]
+    if found[0] is None:
+        try:
+            found = [os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")]
+        except (AttributeError, ValueError, OSError):
+            found = []
+    for limit, used in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                        ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                         "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        limit, used = _read_int(limit), _read_int(used)  # v2 "max" reads as None
+        if limit is not None and used is not None and limit < 2 ** 60:
+            found.append(max(0, limit - used))
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        size = _read_int("/proc/self/status", "VmSize")
+        if soft != resource.RLIM_INFINITY and size is not None:
+            found.append(max(0, soft - size))
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+    found = [n for n in found if n is not None]
+    return min(found) if found else 4 * 2 ** 30  # unknown: assume 4 GiB
+
+
+def bytes_text(n):
+    """``n`` bytes for a message: ``"64.0 GB"``."""
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return "{:.0f} {}".format(n, unit) if unit == "bytes" else \
+                "{:.1f} {}".format(n, unit)
+        n /= 1000
+
+
+#: Host bytes one point of a scan argument takes while the scan lists it (a list slot and
+#: a float object), counted before the scan is made.
+SCAN_POINT_BYTES = 32
+
+
+def scan_size(raw):
+    """How many points a scan argument's description (``{"ty": "RangeScan", ...}``, as
+    the dashboard sends it) lists, or None if it does not say."""
+    if not isinstance(raw, dict):
+        return None
+    ty = raw.get("ty")
+    try:
+        if ty == "RangeScan":
+            return int(raw.get("npoints", 0))
+        if ty == "NoScan":
+            return int(raw.get("repetitions", 1))
+        if ty == "CenterScan":
+            step, span = float(raw["step"]), float(raw["span"])
+            return 0 if step == 0 else 2 * int(span / (2.0 * step)) + 1
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    return None
 
 
 def _closest(name, names):
@@ -306,6 +387,7 @@ class ArgumentManager:
         if key not in self.unprocessed:
             return processor.default()
         raw = self.unprocessed[key]
+        self._check_scan_size(key, raw)
         try:
             value = processor.process(raw)
         except Exception as exc:
@@ -315,6 +397,24 @@ class ArgumentManager:
         self._check_range(key, processor, value)
         self.processed.add(key)
         return value
+
+    def _check_scan_size(self, key, raw):
+        """A scan lists its points when it is made: refuse one that could not, before."""
+        n = scan_size(raw)
+        if n is None:
+            return
+        if n < 0:
+            raise ArgumentError("argument {!r} of {}: a {} of {} points; allowed: 0 or "
+                                "more points".format(key, self.experiment, raw["ty"], n))
+        have = available_memory()
+        need = n * SCAN_POINT_BYTES
+        if need > MEMORY_SHARE * have:
+            raise ArgumentError(
+                "argument {!r} of {}: a {} of {:,} points would take about {} of memory "
+                "to list, over the limit of {} ({:.0%} of the {} available); scan fewer "
+                "points".format(key, self.experiment, raw["ty"], n, bytes_text(need),
+                                bytes_text(MEMORY_SHARE * have), MEMORY_SHARE,
+                                bytes_text(have)))
 
     @staticmethod
     def _choices(processor):
@@ -331,17 +431,20 @@ class ArgumentManager:
             return
         points = list(value) if hasattr(value, "__iter__") and not isinstance(value, str) \
             else [value]
+        unit = getattr(processor, "unit", "")
+        scale = getattr(processor, "scale", 1.0) or 1.0
+        allowed = "[{}, {}]{}".format(
+            "-inf" if lo is None else (lo / scale if unit else lo),
+            "inf" if hi is None else (hi / scale if unit else hi), " " + unit if unit else "")
         for point in points:
+            if isinstance(point, float) and point != point:  # NaN passes any comparison
+                raise ArgumentError("argument {!r} of {}: {} is not a number; allowed "
+                                    "range {}".format(key, self.experiment, point, allowed))
             if (lo is not None and point < lo) or (hi is not None and point > hi):
-                unit = getattr(processor, "unit", "")
-                scale = getattr(processor, "scale", 1.0) or 1.0
                 raise ArgumentError(
-                    "argument {!r} of {}: {}{} is outside the allowed range [{}, {}]{}".format(
+                    "argument {!r} of {}: {}{} is outside the allowed range {}".format(
                         key, self.experiment, point / scale if unit else point,
-                        " " + unit if unit else "",
-                        "-inf" if lo is None else (lo / scale if unit else lo),
-                        "inf" if hi is None else (hi / scale if unit else hi),
-                        " " + unit if unit else ""))
+                        " " + unit if unit else "", allowed))
 
     def check_unprocessed_arguments(self):
         unknown = sorted(set(self.unprocessed) - self.processed)

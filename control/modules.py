@@ -18,7 +18,12 @@ converted to machine units once), which :meth:`System.prepare` runs for every bu
 module; a module built after that initializes at once. Kernels come after both.
 """
 import difflib
+import math
+import numbers
 
+import numpy as np
+
+from control.environment import DeviceError
 from control.lang import HasEnvironment, NoDefault
 from control.mu import delay_mu_of
 
@@ -40,6 +45,50 @@ class CalibrationError(ModuleError):
 
 def _add_invariant(obj, name):
     obj.kernel_invariants = getattr(obj, "kernel_invariants", set()) | {name}
+
+
+def _is_number(value):
+    """A real number, not a bool (``True`` is an int to Python, not a calibration)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _numbers_only(value):
+    """A number, or a list of numbers (what most calibrations are)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return all(_numbers_only(v) for v in value)
+    return _is_number(value)
+
+
+def _expected_range(lo, hi, unit, duration):
+    unit = " " + unit if unit else (" s" if duration else "")
+    if lo is None and hi is None:
+        return unit.replace(" ", " in ", 1) if unit else ""
+    return " in [{}, {}]{}".format("-inf" if lo is None else lo,
+                                   "inf" if hi is None else hi, unit)
+
+
+def _kind(value):
+    """What a calibration's default says the value must be, as (test, description)."""
+    if isinstance(value, (bool, np.bool_)):
+        return (lambda v: isinstance(v, (bool, np.bool_))), "a bool (True or False)"
+    if _is_number(value):
+        return _is_number, "a number"
+    if isinstance(value, str):
+        return (lambda v: isinstance(v, str)), "a string"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return (lambda v: isinstance(v, (list, tuple, np.ndarray))), "a list"
+    if isinstance(value, dict):
+        return (lambda v: isinstance(v, dict)), "a dict"
+    return None, None
+
+
+def _check_like_default(key, value, default):
+    """A dataset value of another kind than the module's default is a CalibrationError."""
+    test, expected = _kind(default)
+    if test is not None and not test(value):
+        raise CalibrationError(
+            "calibration {!r} = {!r} ({}) is not usable: expected {}, like the module's "
+            "default {!r}".format(key, value, type(value).__name__, expected, default))
 
 
 class _DeclaredModule:
@@ -148,9 +197,48 @@ class Module(HasEnvironment):
     # ---- devices
 
     def get_device(self, key):
-        """Request a device and record this module as its owner."""
+        """Request a device and record this module as its owner.
+
+        A device the device database lacks, or that fails to build, is a ``DeviceError``
+        naming the device, this module and the device database."""
         self.system.registry.claim(key, self)
-        return super().get_device(key)
+        try:
+            return super().get_device(key)
+        except DeviceError as exc:
+            raise DeviceError("module {!r} needs device {!r}: {}".format(
+                self.module_key, key, exc)) from exc
+        except KeyError:
+            # ARTIQ's own device manager: a name missing from its database is a KeyError.
+            if self._device_desc(key) is not None:
+                raise
+            raise self._missing_device(key) from None
+
+    def get_device_desc(self, key):
+        """The device-database entry behind ``key`` (aliases resolved), for a module
+        that must know a device's class or arguments before it builds it; a
+        ``DeviceError`` naming the device, this module and the device database when the
+        database lacks it."""
+        desc = self._device_desc(key)
+        if desc is None:
+            raise self._missing_device(key)
+        return desc
+
+    def _device_desc(self, key):
+        desc = self.get_device_db().get(self.system.registry.resolve(key))
+        return desc if isinstance(desc, dict) else None
+
+    def _missing_device(self, key):
+        ddb = self.get_device_db()
+        name = self.system.registry.resolve(key)
+        alias = "" if name == key else " (alias of {!r})".format(name)
+        # Where the database came from, when the device manager says (control's does).
+        mgr = getattr(self, "_HasEnvironment__device_mgr", None)
+        source = getattr(mgr, "source", None) or "device database"
+        close = difflib.get_close_matches(name, [k for k in ddb if isinstance(k, str)],
+                                          n=3, cutoff=0.5)
+        return DeviceError("module {!r} needs device {!r}{}, which is not in the {}{}"
+                           .format(self.module_key, key, alias, source,
+                                   "; closest: " + ", ".join(close) if close else ""))
 
     def setattr_device(self, key, attribute=None):
         """``self.<attribute> = get_device(key)``, declared kernel invariant.
@@ -169,11 +257,19 @@ class Module(HasEnvironment):
         return self.module_key + "." + name
 
     def get_calibration(self, name, default=NoDefault):
-        """The value of dataset ``<module key>.<name>``, or ``default``."""
+        """The value of dataset ``<module key>.<name>``, or ``default``; a value of
+        another kind than the default (a string where the default is a number, ...) is a
+        ``CalibrationError`` naming the key, the value and its type."""
         key = self.calibration_key(name)
         self._declare_calibration(key, default=default)
+        value = self._calibration_value(key, default)
+        if default is not NoDefault and value is not default:
+            _check_like_default(key, value, default)
+        return value
+
+    def _calibration_value(self, key, default):
         try:
-            return self.get_dataset(key, archive=True)
+            value = self.get_dataset(key, archive=True)
         except KeyError:
             if default is not NoDefault:
                 return default
@@ -181,6 +277,9 @@ class Module(HasEnvironment):
                 "module {!r} needs calibration dataset {!r} and nobody set it; set it "
                 "(e.g. set_dataset({!r}, value, persist=True)) or give the module a "
                 "default".format(self.module_key, key, key)) from None
+        # What the dataset DB gave, to name if init fails on a value of the wrong type.
+        self.__dict__.setdefault("_calibrations_read", {})[key] = value
+        return value
 
     def setattr_calibration(self, name, default=NoDefault, *, unit="", to_mu=False,
                             min=None, max=None, attribute=None):
@@ -192,12 +291,24 @@ class Module(HasEnvironment):
         floors: with ``ref_period = 1e-9`` it turns 1 µs into 999 mu, since
         ``1e-6 // 1e-9 == 999.0`` in floating point.) ``min``/``max`` bound the value (before
         conversion) so a wrong calibration fails here, not in a kernel. ``unit`` is only
-        for the error messages.
+        for the error messages. A calibration with bounds, a duration or a numeric
+        default must be a number (finite when bounded or a duration): anything else is a
+        ``CalibrationError`` naming the key, the value, its type and what was expected.
         """
         key = self.calibration_key(name)
         self._declare_calibration(key, default=default, unit=unit, min=min, max=max,
                                   duration=to_mu)
-        value = self.get_calibration(name, default)
+        value = self._calibration_value(key, default)
+        bounded = min is not None or max is not None or to_mu
+        if bounded or _is_number(default):
+            if not _is_number(value) or (bounded and not math.isfinite(value)):
+                raise CalibrationError(
+                    "calibration {!r} = {!r} ({}) is not usable: expected {}{}".format(
+                        key, value, type(value).__name__,
+                        "a finite number" if bounded else "a number",
+                        _expected_range(min, max, unit, to_mu)))
+        elif default is not NoDefault and value is not default:
+            _check_like_default(key, value, default)
         if min is not None and value < min or max is not None and value > max:
             raise CalibrationError("calibration {!r} = {}{} is outside [{}, {}]".format(
                 key, value, unit and " " + unit, min, max))
@@ -227,7 +338,20 @@ class Module(HasEnvironment):
     def init_module(self):
         if not self._initialized:
             self._initialized = True
-            self.init()
+            try:
+                self.init()
+            except TypeError as exc:
+                # A calibration read without a default or range (nothing to check it
+                # against) that is not a number, where init computed with one.
+                odd = [(k, v) for k, v in self.__dict__.get("_calibrations_read", {}).items()
+                       if not _numbers_only(v)]
+                if not odd:
+                    raise
+                raise CalibrationError(
+                    "module {!r} cannot use its calibrations (init failed: TypeError: {}); "
+                    "not numbers: {}".format(self.module_key, exc, "; ".join(
+                        "{!r} = {!r} ({})".format(k, v, type(v).__name__) for k, v in odd))
+                ) from exc
 
     def prepare(self):
         self.init_module()

@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 from control import lang
-from control.environment import (ArgumentManager, CCB, DatasetManager, DeviceManager,
-                                 Scheduler, import_file, load_device_db, check_device_db)
+from control.environment import (ArgumentManager, CCB, DatasetManager, DeviceError,
+                                 DeviceManager, Scheduler, import_file, load_device_db,
+                                 check_device_db)
 from control.results import (ResultsWriteError, next_rid, results_path, save_results,
                              use_fallback)
 
@@ -78,7 +79,15 @@ def _sibling_sim_config(path):
     if not os.path.isfile(sim_py):
         return {}
     module = import_file(sim_py, prefix="control_sim_config_")
-    return module.sim_config() if hasattr(module, "sim_config") else {}
+    if not hasattr(module, "sim_config"):
+        return {}
+    try:
+        return module.sim_config()
+    except KeyError as exc:
+        # The ion model names the crate's channels; one the database lacks is bad input.
+        raise DeviceError("the ion model of {} needs a device that the device database "
+                          "{} lacks: {}".format(sim_py, path, exc.args[0] if exc.args
+                                                else exc)) from None
 
 
 def _device_db(device_db, sim, sim_options):

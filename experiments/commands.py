@@ -8,11 +8,98 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _lengths(text):
+    from control.environment import ArgumentError
     parts = [p for p in text.replace(",", " ").split() if p]
     try:
         return [int(p) for p in parts]
     except ValueError:
-        raise ValueError("--lengths takes integers, e.g. 1,20,50,100") from None
+        raise ArgumentError("--lengths: {!r} is not a list of integers; give at least 3 "
+                            "distinct positive integers, comma separated, e.g. "
+                            "1,20,50,100".format(text)) from None
+
+
+#: Seeds the RB experiment takes (its ``seed`` argument's range).
+SEED_RANGE = (0, 2 ** 31 - 1)
+
+
+def _check_probability(option, value, what):
+    """A noise option: a finite probability in [0, 1], or an ``ArgumentError``."""
+    import math
+    from control.environment import ArgumentError
+    if value is None:
+        return
+    if not math.isfinite(value):
+        raise ArgumentError("{}: {} is not a finite number; allowed range [0, 1] ({})"
+                            .format(option, value, what))
+    if not 0.0 <= value <= 1.0:
+        raise ArgumentError("{}: {} is outside the allowed range [0, 1] ({})".format(
+            option, value, what))
+
+
+def _check_at_least_one(option, value, what):
+    from control.environment import ArgumentError
+    if value < 1:
+        raise ArgumentError("{}: {} is outside the allowed range [1, inf) ({})".format(
+            option, value, what))
+
+
+def _check_seed(value):
+    from control.environment import ArgumentError
+    lo, hi = SEED_RANGE
+    if not lo <= value <= hi:
+        raise ArgumentError("--seed: {} is outside the allowed range [{}, {}]".format(
+            value, lo, hi))
+
+
+def _sim_config(system, **overrides):
+    """``systems.sim_config``, with a device its ion model looks up in the trap's device
+    database and does not find said as a ``DeviceError`` naming the device, the model
+    and the database (a ``KeyError`` traceback before)."""
+    from importlib import import_module
+    from control.environment import DeviceError
+    from drivers import systems
+    try:
+        return systems.sim_config(system, **overrides)
+    except KeyError as exc:
+        model = import_module(systems.SYSTEMS[system] + ".sim").__file__
+        raise DeviceError("the simulated {} trap's ion model ({}) needs a device that its "
+                          "device database {} lacks: {}".format(
+                              system, model, systems.device_db_path(system),
+                              exc.args[0] if exc.args else exc)) from None
+
+
+def check_rb_command(args):
+    """Every value of ``control rb`` checked before any work (no results folder, no run
+    ID, no trap built): the noise options, the seed, and the sizes RB's ``build`` checks
+    too (lengths, samples, shots, the program's memory), named as the command names
+    them. Returns the lengths."""
+    from kernels.rb import check_rb_arguments
+    lengths = _lengths(args.lengths)
+    _check_probability("--depolarizing", args.depolarizing,
+                       "simulator: depolarizing probability per single-qubit pulse")
+    _check_probability("--depolarizing-2q", args.depolarizing_2q,
+                       "simulator: depolarizing probability per MS gate")
+    _check_seed(args.seed)
+    if args.interleave:
+        from control.environment import ArgumentError
+        from kernels.rb import interleave_index
+        try:
+            interleave_index(args.interleave, args.qubits)
+        except ValueError as exc:
+            raise ArgumentError("--interleave: {}".format(exc)) from None
+    if args.device_db is not None:
+        from control.environment import ArgumentError
+        for option, value in (("--depolarizing", args.depolarizing),
+                              ("--depolarizing-2q", args.depolarizing_2q),
+                              ("--vcd", args.vcd)):
+            if value is not None:
+                raise ArgumentError("{}: {} sets the simulator, and --device-db {} runs "
+                                    "on a crate; drop one of them".format(
+                                        option, value, args.device_db))
+    return check_rb_arguments(args.qubits, lengths, args.samples, args.shots,
+                              interleaved=bool(args.interleave),
+                              names={"lengths": "--lengths", "samples": "--samples",
+                                     "shots": "--shots"})
 
 
 def register_rb(subparsers):
@@ -47,7 +134,7 @@ def run_rb_command(args):
     from drivers import systems
 
     from control import pyon
-    lengths = _lengths(args.lengths)
+    lengths = check_rb_command(args)
     # PYONValue arguments travel as PYON text, as the dashboard sends them.
     arguments = {"system": args.system, "n_qubits": args.qubits,
                  "lengths": pyon.encode(lengths), "samples": args.samples,
@@ -65,8 +152,7 @@ def run_rb_command(args):
                 errors["depolarizing"] = args.depolarizing
             if args.depolarizing_2q is not None:
                 errors["depolarizing_2q"] = args.depolarizing_2q
-        options = systems.sim_config(args.system, errors=errors, seed=args.seed,
-                                     vcd=args.vcd)
+        options = _sim_config(args.system, errors=errors, seed=args.seed, vcd=args.vcd)
     n_sequences = len(lengths) * args.samples * (2 if args.interleave else 1)
     bar = tqdm(total=n_sequences, unit="seq", disable=args.quiet,
                desc="RB {} {}q".format(args.system, args.qubits))
@@ -113,14 +199,34 @@ def register_circuit(subparsers):
     p.set_defaults(func=run_circuit_command)
 
 
+def _read_circuit_file(path):
+    """The text of ``control circuit``'s file, or an ``ArgumentError`` saying why not."""
+    from control.environment import ArgumentError
+    if not os.path.exists(path):
+        raise ArgumentError("file: {}: no such file (give an OpenQASM 2 or 3 file)".format(
+            path))
+    if os.path.isdir(path):
+        raise ArgumentError("file: {}: is a directory, not an OpenQASM file".format(path))
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except UnicodeDecodeError as exc:
+        raise ArgumentError("file: {}: is not text (OpenQASM is UTF-8 text): {}".format(
+            path, exc)) from None
+    except OSError as exc:
+        raise ArgumentError("file: {}: cannot be read: {}".format(
+            path, exc.strerror or exc)) from None
+
+
 def run_circuit_command(args):
     from control.runner import run_experiment
     from drivers import systems
-    with open(args.file) as f:
-        qasm = f.read()
+    qasm = _read_circuit_file(args.file)
+    _check_at_least_one("--shots", args.shots, "repetitions of the circuit")
+    _check_seed(args.seed)
     sim = args.device_db is None
     device_db = systems.device_db_path(args.system) if sim else args.device_db
-    options = systems.sim_config(args.system, seed=args.seed) if sim else {}
+    options = _sim_config(args.system, seed=args.seed) if sim else {}
     run = run_experiment(os.path.join(HERE, "circuit.py"), "Circuit",
                          {"system": args.system, "qasm": qasm, "shots": args.shots},
                          device_db, sim=sim, sim_options=options, results_dir=args.results)

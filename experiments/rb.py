@@ -75,21 +75,45 @@ class RB(EnvExperiment):
     def analyze(self):
         results = self.rb.analyze()
         ref = results["reference"]
+        # rb.fit.*: the decay (p, A, B, epc with errors, or, when the data do not resolve
+        # it, resolved=False with epc_upper_95 and NaN errors), B_fixed and the fit model.
         for key, value in ref.as_dict().items():
             self.set_dataset("rb.fit." + key, value, broadcast=True)
-        fits = [ref]
+        fits, labels, gate = [ref], None, results.get("gate")
         lines = [ref.table()]
-        if "interleaved" in results:
+        if gate is not None:
             for key, value in results["interleaved"].as_dict().items():
                 self.set_dataset("rb.interleaved." + key, value, broadcast=True)
-            gate = results["gate"]
-            for key in ("r_c", "r_c_err", "lower", "upper"):
-                self.set_dataset("rb.gate." + key, getattr(gate, key), broadcast=True)
+            for key, value in gate.as_dict().items():
+                self.set_dataset("rb.gate." + key, value, broadcast=True)
             fits.append(results["interleaved"])
+            labels = ["reference", "interleaved {}".format(self.interleave)]
             lines += [results["interleaved"].table(), gate.table()]
+        # On a simulated crate: the error per Clifford the ion model implies, through the
+        # native pulses each Clifford compiled to (what `control rb` prints beside the fit).
+        expected = None
+        if "control_sim" in self.get_device_db():
+            model = getattr(self.get_device("control_sim"), "model", None)
+            if model is not None:
+                from control import pyon
+                errors = dict(model.errors)
+                compiler = self.rb.program.compiler
+                alpha = compiler.expected_decay(errors.get("depolarizing", 0.0),
+                                                errors.get("depolarizing_2q", 0.0))
+                d = 2 ** self.n_qubits
+                expected = (d - 1) / d * (1 - alpha)
+                for key, value in (("expected_epc", expected),
+                                   ("expected_decay", alpha),
+                                   ("errors", pyon.encode(errors)),
+                                   ("pulses_1q_per_clifford", compiler.mean_pulses_1q()),
+                                   ("gates_2q_per_clifford",
+                                    float(compiler.gates_2q.mean()))):
+                    self.set_dataset("rb.sim." + key, value, broadcast=True)
         self.results = results
         path = figure_path(self.scheduler, "rb.png")
-        plot_rb(fits, None, path, title="{}-qubit RB on {}".format(self.n_qubits,
-                                                                    self.system))
+        title = "{}-qubit RB on {}".format(self.n_qubits, self.system)
+        if expected is not None:
+            title += " (simulated: ion model EPC {:.2g})".format(expected)
+        plot_rb(fits, None, path, title=title, labels=labels, gate=gate)
         self.set_dataset("rb.plot", path, broadcast=True)
         print("\n".join(lines))

@@ -12,9 +12,14 @@ import numpy as np
 from control.lang import TInt32, kernel
 
 from kernels.fitting import binomial_sigma, fit_curve, save_plot
-from kernels.shots import ShotScan
+from kernels.shots import ShotScan, check_scan_points
 
-__all__ = ["RabiFlop", "fit_rabi"]
+__all__ = ["RabiFlop", "fit_rabi", "MIN_POINTS"]
+
+#: The parameters ``fit_rabi`` fits, and the distinct points it needs: one more than
+#: them (``fit_curve`` refuses fewer; the covariance needs a degree of freedom).
+RABI_PARAMETERS = ("f", "a", "b")
+MIN_POINTS = len(RABI_PARAMETERS) + 1
 
 
 class RabiFlop(ShotScan):
@@ -28,10 +33,12 @@ class RabiFlop(ShotScan):
 
     def set_durations(self, durations):
         """Pulse lengths to scan, in seconds (host; after the trap is initialized)."""
-        durations = np.asarray(list(durations), dtype=float)
-        if np.any(durations < 0):
-            raise ValueError("pulse durations cannot be negative: {}".format(
-                durations[durations < 0]))
+        # Checked before any work: finite, not negative, as many distinct points as
+        # the fit needs, within memory.
+        durations = check_scan_points(
+            "durations", durations, MIN_POINTS,
+            "the Rabi fit of {}".format(", ".join(RABI_PARAMETERS)),
+            num_qubits=self.num_qubits)
         t_pi = self.ops.native_gates().duration("rphi", math.pi)
         self.durations = durations
         self.angles = math.pi * durations / t_pi
@@ -52,7 +59,7 @@ def fit_rabi(durations, p1, shots, f_guess):
     best = None
     for guess in (f_guess, 0.8 * f_guess, 1.25 * f_guess):
         try:
-            fit = fit_curve(_rabi, durations, p1, [guess, 1.0, 0.0], ("f", "a", "b"),
+            fit = fit_curve(_rabi, durations, p1, [guess, 1.0, 0.0], RABI_PARAMETERS,
                             bounds=([0, 0, -0.2], [np.inf, 1.2, 1.0]), sigma=sigma)
         except Exception:
             continue

@@ -13,11 +13,15 @@ import numpy as np
 from control.lang import TInt32, delay_mu, kernel
 
 from kernels.fitting import FitError, binomial_sigma, fit_curve, save_plot
-from kernels.shots import ShotScan
+from kernels.shots import ShotScan, check_scan_points
 
-__all__ = ["Ramsey", "fit_ramsey"]
+__all__ = ["Ramsey", "fit_ramsey", "MIN_POINTS"]
 
 HALF_PI = math.pi / 2
+#: The parameters ``fit_ramsey`` fits, and the distinct points it needs: one more than
+#: them (``fit_curve`` refuses fewer; the covariance needs a degree of freedom).
+RAMSEY_PARAMETERS = ("f", "a", "t2", "phi")
+MIN_POINTS = len(RAMSEY_PARAMETERS) + 1
 
 
 class Ramsey(ShotScan):
@@ -33,9 +37,12 @@ class Ramsey(ShotScan):
 
     def set_waits(self, waits):
         """Waits between the pulses, in seconds (host)."""
-        waits = np.asarray(list(waits), dtype=float)
-        if np.any(waits < 0):
-            raise ValueError("waits cannot be negative: {}".format(waits[waits < 0]))
+        # Checked before any work: finite, not negative, as many distinct points as
+        # the fit needs, within memory.
+        waits = check_scan_points(
+            "waits", waits, MIN_POINTS,
+            "the Ramsey fit of {}".format(", ".join(RAMSEY_PARAMETERS)),
+            num_qubits=self.num_qubits)
         self.waits = waits
         self.waits_mu = np.array([np.int64(round(w / self.core.ref_period)) for w in waits],
                                  dtype=np.int64)
@@ -67,7 +74,7 @@ def fit_ramsey(waits, p1, shots, f_guess):
         for phi0 in (0.0, math.pi):
             try:
                 fit = fit_curve(_ramsey, waits, p1, [guess, 1.0, 10 * span, phi0],
-                                ("f", "a", "t2", "phi"),
+                                RAMSEY_PARAMETERS,
                                 bounds=([0, 0, span / 100, -2 * math.pi],
                                         [np.inf, 1.1, 1e3, 2 * math.pi]), sigma=sigma)
             except FitError:

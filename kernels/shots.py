@@ -8,9 +8,59 @@ broadcast as a live dataset.
 """
 import numpy as np
 
+from control.environment import MEMORY_SHARE, ArgumentError, available_memory, bytes_text
 from control.lang import HasEnvironment, TInt32, TList, kernel, rpc
 
-__all__ = ["ShotScan"]
+__all__ = ["ShotScan", "check_scan_points"]
+
+#: Host bytes a scan holds per point, besides 16 per qubit: the Python list of the scan's
+#: values, the value and angle/phase arrays, the live datasets.
+SCAN_BYTES_PER_POINT = 64
+
+
+def _points_text(values, limit=6):
+    shown = ", ".join("{:g}".format(v) for v in values[:limit])
+    return "[{}{}]".format(shown, ", ..." if len(values) > limit else "")
+
+
+def check_scan_points(name, values, min_points, fit, unit="s", num_qubits=1,
+                      memory=None):
+    """A scan's values (``durations``, ``waits``) as a float array, checked before any
+    work: each finite and not negative, at least ``min_points`` distinct ones (what
+    ``fit`` needs), and the run's host memory within ``MEMORY_SHARE`` of ``memory``
+    (default: ``available_memory()``). Raises ``ArgumentError`` naming the argument, its
+    value and what is allowed."""
+    try:
+        n = len(values)  # a scan knows its size: refuse a huge one before listing it
+    except TypeError:
+        n = None
+    if n is not None:
+        have = available_memory() if memory is None else memory
+        need = n * (SCAN_BYTES_PER_POINT + 16 * num_qubits)
+        if need > MEMORY_SHARE * have:
+            raise ArgumentError(
+                "{}: {:,} points would take about {} of memory, over the limit of {} "
+                "({:.0%} of the {} available); scan fewer points".format(
+                    name, n, bytes_text(need), bytes_text(MEMORY_SHARE * have),
+                    MEMORY_SHARE, bytes_text(have)))
+    try:
+        points = np.asarray(list(values), dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError("{}: {!r} is not a scan of numbers ({}): {}".format(
+            name, values, unit, exc)) from None
+    bad = points[~np.isfinite(points)]
+    if len(bad):
+        raise ArgumentError("{}: {} in {} is not a finite number; allowed: [0, inf) {}"
+                            .format(name, bad[0], _points_text(points), unit))
+    if np.any(points < 0):
+        raise ArgumentError("{}: {:g} in {} is outside the allowed range [0, inf) {}".format(
+            name, points[points < 0][0], _points_text(points), unit))
+    distinct = len(np.unique(points))
+    if distinct < min_points:
+        raise ArgumentError(
+            "{}: {} point(s) {} ({} distinct); {} needs at least {} distinct points"
+            .format(name, len(points), _points_text(points), distinct, fit, min_points))
+    return points
 
 
 class ShotScan(HasEnvironment):

@@ -223,7 +223,12 @@ def test_rb_completes_with_results(master, rb_run):
     assert int(datasets["rb.progress"]) == n
     fit = {k: v for k, v in datasets.items() if k.startswith("rb.fit.")}
     assert {"rb.fit.p", "rb.fit.epc"} <= set(fit), sorted(datasets)
-    assert 0 < float(fit["rb.fit.p"]) <= 1 and math.isfinite(float(fit["rb.fit.epc"])), fit
+    assert 0 < float(fit["rb.fit.p"]) <= 1, fit
+    # so few shots rarely resolve the decay: then the fit says so and bounds the EPC
+    if bool(datasets["rb.fit.resolved"]):
+        assert math.isfinite(float(fit["rb.fit.epc"])), fit
+    else:
+        assert 0 < float(datasets["rb.fit.epc_upper_95"]) < 1, fit
     # The calibrations the trap read came from the master's dataset DB.
     with h5py.File(path, "r") as f:
         archived = set(f["archive"])
