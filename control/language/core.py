@@ -1,4 +1,10 @@
-"""Decorators and the timeline: the host half of ``artiq.language.core``.
+"""Decorators and the timeline, for hosts without ARTIQ.
+
+Matches ``artiq.language.core`` of ARTIQ 9 (``9.9565+3740b92.beta``, the version the lab's
+``artiq-lab`` build installs): the same names and signatures, the same ``artiq_embedded``
+marker record, the same calls into the core device and the time manager. Parity is checked
+by ``tests/test_lang.py``, which runs each check on this module and, in the ARTIQ lane
+(``make test-artiq``), on ARTIQ's.
 
 The decorators keep a function callable on the host and mark it the way ARTIQ does, with an
 ``artiq_embedded`` record, so that tools (``control.hal.validate``, ``control link``) can
@@ -15,6 +21,7 @@ converts them with the core's ``ref_period``: the simulated core rounds to neare
 """
 import textwrap
 from collections import namedtuple
+from contextlib import nullcontext
 from functools import wraps
 
 __all__ = ["kernel", "portable", "rpc", "subkernel", "syscall", "host_only",
@@ -23,16 +30,18 @@ __all__ = ["kernel", "portable", "rpc", "subkernel", "syscall", "host_only",
            "sequential", "parallel", "interleave",
            "delay_mu", "now_mu", "at_mu", "delay", "watchdog"]
 
-# Same fields as ARTIQ's record, so code that inspects it works with both implementations.
-_ARTIQEmbeddedInfo = namedtuple(
+# The marker record: ARTIQ's fields (and type name, so it prints the same), which its
+# compiler and the project's tools read, so code that inspects it works with both.
+_MarkerRecord = namedtuple(
     "_ARTIQEmbeddedInfo",
     "core_name portable function syscall forbidden destination flags")
 
 
 def _embedded(core_name=None, portable=False, function=None, syscall=None,
               forbidden=False, destination=None, flags=()):
-    return _ARTIQEmbeddedInfo(core_name, portable, function, syscall, forbidden,
-                              destination, set(flags))
+    """A marker record; every field not given is "not this kind" (None or False)."""
+    return _MarkerRecord(core_name, portable, function, syscall, forbidden,
+                         destination, set(flags))
 
 
 def kernel(arg=None, flags={}):
@@ -160,28 +169,29 @@ def set_time_manager(time_manager):
     _time_manager = time_manager
 
 
-class _Sequential:
-    """Statements run one after another; time advances down the block."""
-    def __enter__(self):
-        _time_manager.enter_sequential()
+class _TimelineBlock:
+    """A ``with`` block of the timeline: entering calls the time manager's ``enter``
+    method (``enter_sequential`` or ``enter_parallel``), leaving calls its ``exit``.
 
-    def __exit__(self, type, value, traceback):
+    In a sequential block statements run one after another, time advancing down the
+    block; in a parallel block the top-level statements all start at the block's start,
+    and the block lasts as long as its longest statement.
+    """
+
+    def __init__(self, enter):
+        self._enter = enter
+
+    def __enter__(self):
+        # The time manager is looked up on entry: set_time_manager may have replaced it.
+        getattr(_time_manager, self._enter)()
+
+    def __exit__(self, *exc_info):
         _time_manager.exit()
 
 
-class _Parallel:
-    """Top-level statements all start at the block's start; the block lasts as long as
-    its longest statement."""
-    def __enter__(self):
-        _time_manager.enter_parallel()
-
-    def __exit__(self, type, value, traceback):
-        _time_manager.exit()
-
-
-sequential = _Sequential()
-parallel = _Parallel()
-interleave = _Parallel()  # the same as parallel on the host, as in ARTIQ
+sequential = _TimelineBlock("enter_sequential")
+parallel = _TimelineBlock("enter_parallel")
+interleave = _TimelineBlock("enter_parallel")  # on the host the same as parallel, as in ARTIQ
 
 
 def delay_mu(duration):
@@ -204,28 +214,24 @@ def delay(duration):
     _time_manager.take_time(duration)
 
 
-class _NoWatchdog:
-    def __init__(self, timeout):
-        pass
-
-    def __enter__(self):
-        pass
-
-    def __exit__(self, type, value, traceback):
-        pass
+def _unenforced_watchdog(timeout):
+    # A watchdog only means something on the core device; the host ignores it, as ARTIQ
+    # does until a factory is installed.
+    return nullcontext()
 
 
-_watchdog_factory = _NoWatchdog
+_watchdog_factory = _unenforced_watchdog
 
 
 def set_watchdog_factory(factory):
-    """Install what ``watchdog(timeout)`` returns (a context manager class taking the
-    timeout); by default watchdogs are not enforced on the host, as in ARTIQ."""
+    """Install what makes ``watchdog(timeout)``'s context manager (a class or function
+    taking the timeout); by default watchdogs are not enforced on the host, as in ARTIQ."""
     global _watchdog_factory
     _watchdog_factory = factory
 
 
 def watchdog(timeout):
+    """A context manager that limits how long its block may take (on the core device)."""
     return _watchdog_factory(timeout)
 
 

@@ -1,8 +1,12 @@
-"""Type markers for kernel signatures (``TInt32``, ``TList(TFloat)``, …).
+"""Type markers for kernel signatures (``TInt32``, ``TList(TFloat)``, …), for hosts without
+ARTIQ.
 
-On the host they only need to exist, compare and print: ARTIQ's compiler reads them, and
-the simulated core ignores them. ``TList(TInt32)`` and ``TArray(TFloat, 2)`` build new
-markers, as ARTIQ's do.
+Matches ``artiq.language.types`` of ARTIQ 9 (``9.9565+3740b92.beta``, the version the lab's
+``artiq-lab`` build installs) in its names and in how they are called; ARTIQ's are its
+compiler's own type objects, which only its compiler reads. On the host they only need to
+exist, compare and print: the simulated core ignores them. ``TList(TInt32)`` and
+``TArray(TFloat, 2)`` build new markers, as ARTIQ's do. ``tests/test_lang_names.py``
+checks that this module offers every name ARTIQ's does.
 """
 
 __all__ = ["TNone", "TTuple", "TBool", "TInt32", "TInt64", "TFloat", "TStr", "TBytes",
