@@ -49,18 +49,63 @@ pair: one of the 16 two-qubit Paulis),
 ``t2`` (s, pure dephasing between events, a Z with probability (1 - exp(-t/t2))/2; 0 or
 absent = none), ``prep_error``.
 Seeded from the simulation: the same seed gives the same counts.
+
+Drift (``drift``: a list; absent or empty = none, and then it costs nothing). The
+parameters above are the trap's truth at time 0; each entry moves one of them as the
+simulated timeline advances, by a seeded random walk and/or scheduled steps::
+
+    {"beam": "microwave", "param": "resonance_hz", "qubit": 0,
+     "walk": 50.0,                  # diffusion rate, unit of the parameter per √s
+     "interval": 1e-3,              # s between the walk's moves (default 1 ms)
+     "steps": [[0.5, 2e3]]}         # at t = 0.5 s the parameter jumps by +2 kHz
+    {"detector": "ttl0", "param": "bright_rate", "steps": [[2.0, -1e4]]}
+
+Parameters: ``resonance_hz`` and ``rabi_hz`` of a ``rotation`` beam (``qubit`` picks one
+of its qubits; without it each of its qubits drifts, each walk its own), ``ms_rate``,
+``carrier_hz``, ``sideband_hz`` and ``detuning_hz`` of an ``ms`` beam, ``bright_rate`` and
+``dark_rate`` of a detector. The walk is a Gaussian random walk on a fixed grid (it moves
+at every multiple of ``interval``, by a step of standard deviation
+``walk * sqrt(interval)``), so its value at time t has spread ``walk * sqrt(t)`` and does
+not depend on when or how often the model looks; each walk draws from its own generator,
+seeded from the simulation's seed and the parameter's name, so the same seed gives the
+same drift and a drift leaves the model's other random draws untouched. Times are
+seconds of the simulated timeline (0 mu = 0 s). The model applies a drift lazily, when an
+event or a detection window reaches a time where a value changes. A drifting resonance
+keeps the qubit's phase continuous: the qubit frame advances by the integral of its
+frequency, so a Ramsey sequence across a step sees each part at its own frequency. Rates
+and Rabi frequencies do not go below 0.
+
+Truth: ``physics(t_mu)`` gives the parameters in effect at a time (errors that act as a
+mis-set parameter folded in: ``detuning_hz`` moves each resonance, ``over_rotation``
+scales each Rabi frequency and MS rate); ``truth(t_mu)`` gives them as calibration values,
+through the function that the config's ``truth_map`` names (``{"function":
+"package.module:function", "calibrations": {...}}``; a trap's ``sim.py`` knows which
+calibration each parameter is and gives the lab's other choices, such as a drive's
+amplitude, in ``calibrations``).
 """
 import cmath
+import importlib
 import math
 import random
+import zlib
 from collections import deque
 
 import numpy as np
 
-__all__ = ["IonModel", "ModelConfigError"]
+__all__ = ["IonModel", "ModelConfigError", "DRIFT_PARAMS"]
 
 BEAM_KINDS = ("rotation", "ms", "pump", "detection", "cooling")
 TWO_PI = 2 * math.pi
+
+#: What a drift entry may move: per beam kind, and on a detector.
+DRIFT_PARAMS = {"rotation": ("resonance_hz", "rabi_hz"),
+                "ms": ("ms_rate", "carrier_hz", "sideband_hz", "detuning_hz"),
+                "detector": ("bright_rate", "dark_rate")}
+_PER_QUBIT = ("resonance_hz", "rabi_hz")
+_NOT_NEGATIVE = ("rabi_hz", "ms_rate", "bright_rate", "dark_rate")
+_DRIFT_KEYS = {"beam", "detector", "param", "qubit", "walk", "interval", "steps"}
+_MODEL_KEYS = {"qubits", "beams", "detectors", "errors", "drift", "truth_map"}
+_WALK_BLOCK = 1024  # grid moves drawn at a time (one generator per block: random access)
 
 # What a routed signal changes on a beam (small ints: the event loop compares them).
 FREQUENCY, PHASE, AMPLITUDE, ATTENUATION, SWITCH, CFG_SW = range(6)
@@ -99,18 +144,14 @@ class _Beam:
         sw = cfg.get("switch", [])
         self.switches = [sw] if isinstance(sw, str) else list(sw)
         self.qubits = list(cfg.get("qubits", []))
-        res = cfg.get("resonance_hz", 0.0)
-        # One resonance for all addressed qubits, or one each (ions split by a gradient).
-        self.resonance_hz = [float(r) for r in res] if isinstance(res, (list, tuple)) \
-            else [float(res)] * len(self.qubits)
-        if len(self.resonance_hz) != len(self.qubits):
-            raise ModelConfigError("beam {!r}: {} resonances for {} qubits".format(
-                name, len(self.resonance_hz), len(self.qubits)))
+        # One resonance (Rabi frequency) for all addressed qubits, or one each (ions
+        # split by a gradient).
+        self.resonance_hz = self._per_qubit(cfg.get("resonance_hz", 0.0), "resonances")
+        self.rabi_hz = self._per_qubit(cfg.get("rabi_hz", 0.0), "Rabi frequencies")
         self.carrier_hz = cfg.get("carrier_hz")
         self.sideband_hz = float(cfg.get("sideband_hz", 0.0))
         self.detuning_hz = float(cfg.get("detuning_hz", 0.0))
         self.tolerance_hz = float(cfg.get("tolerance_hz", 1e3))
-        self.rabi_hz = float(cfg.get("rabi_hz", 0.0))
         self.ms_rate = float(cfg.get("ms_rate", 0.0))
         self.min_time = float(cfg.get("min_time", 0.0))
         if self.kind == "ms" and (len(self.dds) != 2 or len(self.qubits) != 2):
@@ -129,6 +170,17 @@ class _Beam:
         self.on = False
         self.on_since = None
         self.history = deque(maxlen=64)  # recent (t_on, t_off) segments, for detection
+        # Per qubit, the phase (rad) the qubit frame has gained over resonance × time
+        # while the resonance drifts; None while it does not (see ``_DriftSlot``).
+        self.frame = None
+
+    def _per_qubit(self, value, what):
+        values = [float(v) for v in value] if isinstance(value, (list, tuple)) \
+            else [float(value)] * len(self.qubits)
+        if len(values) != len(self.qubits):
+            raise ModelConfigError("beam {!r}: {} {} for {} qubits".format(
+                self.name, len(values), what, len(self.qubits)))
+        return values
 
     def is_on(self):
         """Light reaches the ions: every tone's RF switch is on (its TTL ``switch[i]`` OR
@@ -146,11 +198,109 @@ class _Beam:
         return self.amp[i] * 10 ** (-att / 20.0) if att else self.amp[i]
 
 
+class _Walk:
+    """One drift term: a seeded Gaussian random walk on a grid of ``interval_mu`` plus
+    scheduled steps, as an offset of time (mu) with its time integral (for the frame
+    of a drifting resonance). A pure function of time: blocks of grid moves come from
+    generators seeded by (seed key, block), so any time can be asked, in any order."""
+
+    def __init__(self, walk, interval_mu, steps_mu, ref_period, seed_key):
+        self.ref_period = ref_period
+        self.interval_mu = max(1, int(interval_mu))
+        self.tau = self.interval_mu * ref_period          # s
+        self.sigma = float(walk) * math.sqrt(self.tau)    # per grid move
+        self.steps = sorted(steps_mu)                     # [(t_mu, delta)]
+        self.seed_key = list(seed_key)
+        # S (sum of moves) and I (sum of S over earlier grid points) at each block start
+        self._starts = [(0.0, 0.0)]
+        self._block = (None, None, None)  # (b, S within the block, I within the block)
+
+    def _local(self, b):
+        if self._block[0] != b:
+            z = np.random.default_rng(self.seed_key + [b]).standard_normal(_WALK_BLOCK)
+            s_local = np.concatenate(([0.0], np.cumsum(z)))
+            i_local = np.concatenate(([0.0], np.cumsum(s_local[:-1])))
+            self._block = (b, s_local, i_local)
+        return self._block[1], self._block[2]
+
+    def _grid(self, k):
+        """(S_k, I_k): the walk in units of sigma at grid point k, and the sum of
+        S_0..S_{k-1}."""
+        b, m = divmod(k, _WALK_BLOCK)
+        while len(self._starts) <= b:
+            n = len(self._starts) - 1
+            s0, i0 = self._starts[n]
+            s_local, i_local = self._local(n)
+            self._starts.append((s0 + s_local[-1], i0 + _WALK_BLOCK * s0 + i_local[-1]))
+        s0, i0 = self._starts[b]
+        s_local, i_local = self._local(b)
+        return s0 + s_local[m], i0 + m * s0 + i_local[m]
+
+    def value(self, t_mu):
+        """The offset at ``t_mu`` and its integral from 0 (offset × s)."""
+        t_mu = max(0, int(t_mu))
+        t = t_mu * self.ref_period
+        v = integral = 0.0
+        if self.sigma:
+            k = t_mu // self.interval_mu
+            s_k, i_k = self._grid(k)
+            v = self.sigma * s_k
+            integral = self.sigma * (self.tau * i_k + (t - k * self.tau) * s_k)
+        for t_step, delta in self.steps:
+            if t_step > t_mu:
+                break
+            v += delta
+            integral += delta * (t - t_step * self.ref_period)
+        return float(v), float(integral)
+
+    def next_change(self, t_mu):
+        """The first time (mu) after ``t_mu`` at which the offset changes (inf: never)."""
+        t_mu = max(0, int(t_mu))
+        nxt = math.inf
+        if self.sigma:
+            nxt = (t_mu // self.interval_mu + 1) * self.interval_mu
+        for t_step, _ in self.steps:
+            if t_step > t_mu:
+                return min(nxt, t_step)
+        return nxt
+
+
+class _DriftSlot:
+    """One drifting parameter (one qubit's of a beam, or a detector's): its value at
+    time 0 and the walks that move it."""
+
+    def __init__(self, owner, param, index, base):
+        self.owner, self.param, self.index, self.base = owner, param, index, base
+        self.walks = []
+
+    def at(self, t_mu):
+        """(value, frame phase in rad) at ``t_mu``. The frame phase is what a resonance
+        r(t) = r0 + v(t) has gained over r(t)·t: 2π (v(t) t − ∫ v dt)."""
+        value, frame = self.base, 0.0
+        t = max(0, int(t_mu))
+        for walk in self.walks:
+            v, integral = walk.value(t)
+            value += v
+            frame += TWO_PI * (v * t * walk.ref_period - integral)
+        if self.param in _NOT_NEGATIVE and value < 0:
+            value = 0.0
+        return value, frame
+
+    def write(self, value):
+        owner, param = self.owner, self.param
+        if isinstance(owner, dict):  # a detector's config
+            owner[param] = value
+        elif self.index is None:
+            setattr(owner, param, value)
+        else:
+            getattr(owner, param)[self.index] = value
+
+
 class IonModel:
     """The ion model of one simulation (see the module docstring for the config)."""
 
     def __init__(self, qubits=2, beams=None, detectors=None, errors=None, rng=None,
-                 ref_period=1e-9):
+                 ref_period=1e-9, drift=None, seed=0, truth_map=None):
         if not 1 <= qubits <= 5:
             raise ModelConfigError("the ion model holds 1 to 5 qubits, not {}".format(qubits))
         self.n = qubits
@@ -203,17 +353,195 @@ class IonModel:
         self._sid_routes = []  # signal id -> its routes (a list index is the fastest map)
         self._wanted = np.zeros(0, dtype=bool)  # signal id -> has routes
         self._recorder = None
+        self._timeline = None  # the simulation's, for the current time of ``truth()``
         self.pulses_applied = 0
+        self.truth_map = dict(truth_map) if truth_map else None
+        self._truth_function = None
+        # Drift: the next time (mu) a drifting value changes; inf without drift, so the
+        # event loop pays one comparison per pulse and nothing else.
+        self._drift_next = math.inf
+        self._drift_slots = self._drift_config(drift or [], seed)
+        if self._drift_slots:
+            self._drift_next = 0
 
     @classmethod
     def from_config(cls, config, simulation):
+        unknown = set(config) - _MODEL_KEYS
+        if unknown:
+            raise ModelConfigError("unknown ion-model config key(s): {} (known: {})".format(
+                ", ".join(sorted(unknown)), ", ".join(sorted(_MODEL_KEYS))))
         model = cls(qubits=config.get("qubits", 2), beams=config.get("beams"),
                     detectors=config.get("detectors"), errors=config.get("errors"),
                     rng=np.random.default_rng([simulation.seed, 1]),
-                    ref_period=simulation.ref_period)
+                    ref_period=simulation.ref_period, drift=config.get("drift"),
+                    seed=simulation.seed, truth_map=config.get("truth_map"))
         simulation.recorder.subscribers.append(model.on_events)
         model._recorder = simulation.recorder
+        model._timeline = simulation.timeline
         return model
+
+    # ---- drift and truth
+
+    def _drift_config(self, entries, seed):
+        """The drifting parameters (``_DriftSlot``s) the ``drift`` section describes."""
+        if isinstance(entries, dict):
+            entries = [entries]
+        slots = {}
+        occurrences = {}
+        for n, entry in enumerate(entries):
+            where = "drift entry {}".format(n)
+            if not isinstance(entry, dict):
+                raise ModelConfigError("{}: a dict, not {!r}".format(where, entry))
+            unknown = set(entry) - _DRIFT_KEYS
+            if unknown:
+                raise ModelConfigError("{}: unknown key(s) {} (known: {})".format(
+                    where, ", ".join(sorted(unknown)), ", ".join(sorted(_DRIFT_KEYS))))
+            param = entry.get("param")
+            if ("beam" in entry) == ("detector" in entry):
+                raise ModelConfigError("{}: give either a beam or a detector".format(where))
+            if "beam" in entry:
+                beam = self.beams.get(entry["beam"])
+                if beam is None:
+                    raise ModelConfigError("{}: no beam {!r}".format(where, entry["beam"]))
+                allowed = DRIFT_PARAMS.get(beam.kind, ())
+                owner, name = beam, "beam/" + beam.name
+            else:
+                owner = self.detectors.get(entry["detector"])
+                if owner is None:
+                    raise ModelConfigError("{}: no detector {!r}".format(
+                        where, entry["detector"]))
+                allowed = DRIFT_PARAMS["detector"]
+                name = "detector/" + entry["detector"]
+            if param not in allowed:
+                raise ModelConfigError("{}: {} cannot drift {!r} (it can: {})".format(
+                    where, name, param, ", ".join(allowed) or "nothing"))
+            if param == "carrier_hz" and owner.carrier_hz is None:
+                raise ModelConfigError("{}: {} has no carrier_hz to drift".format(where, name))
+            walk = float(entry.get("walk", 0.0))
+            interval = float(entry.get("interval", 1e-3))
+            if not (walk >= 0 and math.isfinite(walk)):
+                raise ModelConfigError("{}: walk must be a finite rate >= 0, not {!r}".format(
+                    where, entry.get("walk")))
+            if not (interval > 0 and math.isfinite(interval)):
+                raise ModelConfigError("{}: interval must be > 0 s, not {!r}".format(
+                    where, entry.get("interval")))
+            try:
+                steps = [(int(round(float(t) / self.ref_period)), float(d))
+                         for t, d in entry.get("steps", [])]
+            except (TypeError, ValueError):
+                raise ModelConfigError("{}: steps must be [[time_s, delta], ...], not "
+                                       "{!r}".format(where, entry.get("steps"))) from None
+            if any(t < 0 or not math.isfinite(d) for t, d in steps):
+                raise ModelConfigError("{}: a step at a negative time or of no finite "
+                                       "size".format(where))
+            if param in _PER_QUBIT:
+                if "qubit" in entry:
+                    if entry["qubit"] not in owner.qubits:
+                        raise ModelConfigError("{}: {} does not drive qubit {!r}".format(
+                            where, name, entry["qubit"]))
+                    indices = [owner.qubits.index(entry["qubit"])]
+                else:
+                    indices = list(range(len(owner.qubits)))
+            else:
+                if "qubit" in entry and (not isinstance(owner, dict)
+                                         or entry["qubit"] != owner["qubit"]):
+                    raise ModelConfigError("{}: {} of {} is not qubit {!r}'s".format(
+                        where, param, name, entry["qubit"]))
+                indices = [None]
+            for index in indices:
+                key = (name, param, index)
+                slot = slots.get(key)
+                if slot is None:
+                    base = owner[param] if isinstance(owner, dict) else \
+                        getattr(owner, param) if index is None else getattr(owner, param)[index]
+                    slot = slots[key] = _DriftSlot(owner, param, index, float(base))
+                label = "{}/{}/{}".format(name, param, "" if index is None else index)
+                occurrences[label] = occurrences.get(label, -1) + 1
+                seed_key = [int(seed or 0), 0xD21F7, zlib.crc32(label.encode()),
+                            occurrences[label]]
+                slot.walks.append(_Walk(walk, round(interval / self.ref_period), steps,
+                                        self.ref_period, seed_key))
+                if param == "resonance_hz" and owner.frame is None:
+                    owner.frame = [0.0] * len(owner.qubits)
+        return list(slots.values())
+
+    def _drift_to(self, t):
+        """Set every drifting parameter to its value at ``t`` mu (and the frames of the
+        drifting resonances); note when the next change is due."""
+        nxt = math.inf
+        for slot in self._drift_slots:
+            value, frame = slot.at(t)
+            slot.write(value)
+            if slot.param == "resonance_hz":
+                slot.owner.frame[slot.index] = frame
+            for walk in slot.walks:
+                nxt = min(nxt, walk.next_change(t))
+        self._drift_next = nxt
+
+    def now_mu(self):
+        """The simulation's current time (its timeline's cursor), or, for a model
+        without a simulation, the latest time it has evolved to."""
+        if self._timeline is not None:
+            return max(self._timeline.now, self.t_state)
+        return self.t_state
+
+    def physics(self, t_mu=None):
+        """The trap's physical parameters in effect at ``t_mu`` (default: now), drift
+        included and the errors that act as mis-set parameters folded in (resonances
+        moved by ``detuning_hz``, Rabi frequencies and MS rates scaled by
+        ``1 + over_rotation``): ``{"time_s", "qubits", "beams": {name: {"kind",
+        "qubits", "resonance_hz": [..], "rabi_hz": [..]} or {"kind", "qubits",
+        "ms_rate", "carrier_hz", "sideband_hz", "detuning_hz"}}, "detectors": {device:
+        {"qubit", "bright_rate", "dark_rate", "bright_state"}}}`` (rotation and MS beams
+        only; per-qubit lists follow the beam's ``qubits``)."""
+        t = self.now_mu() if t_mu is None else int(t_mu)
+        beams = {}
+        for beam in self.beams.values():
+            if beam.kind == "rotation":
+                beams[beam.name] = {"kind": beam.kind, "qubits": list(beam.qubits),
+                                    "resonance_hz": list(beam.resonance_hz),
+                                    "rabi_hz": list(beam.rabi_hz)}
+            elif beam.kind == "ms":
+                beams[beam.name] = {"kind": beam.kind, "qubits": list(beam.qubits),
+                                    "ms_rate": beam.ms_rate, "carrier_hz": beam.carrier_hz,
+                                    "sideband_hz": beam.sideband_hz,
+                                    "detuning_hz": beam.detuning_hz}
+        detectors = {dev: {"qubit": cfg["qubit"], "bright_rate": cfg.get("bright_rate", 0.0),
+                           "dark_rate": cfg.get("dark_rate", 0.0),
+                           "bright_state": cfg.get("bright_state", 1)}
+                     for dev, cfg in self.detectors.items()}
+        for slot in self._drift_slots:  # the drifting values at t, not at the last event
+            value = slot.at(t)[0]
+            if isinstance(slot.owner, dict):
+                dev = next(d for d, c in self.detectors.items() if c is slot.owner)
+                detectors[dev][slot.param] = value
+            elif slot.index is None:
+                beams[slot.owner.name][slot.param] = value
+            else:
+                beams[slot.owner.name][slot.param][slot.index] = value
+        for b in beams.values():
+            if b["kind"] == "rotation":
+                b["resonance_hz"] = [r - self._detuning for r in b["resonance_hz"]]
+                b["rabi_hz"] = [r * self._over for r in b["rabi_hz"]]
+            else:
+                b["ms_rate"] = b["ms_rate"] * self._over
+        return {"time_s": t * self.ref_period, "qubits": self.n, "beams": beams,
+                "detectors": detectors}
+
+    def truth(self, t_mu=None, calibrations=None):
+        """The truth at ``t_mu`` (default: now) as calibration values: what a perfect
+        calibration would write, by the ``truth_map`` function of the config, given
+        ``physics(t_mu)`` and the lab's calibrations (those of ``truth_map``, updated with
+        ``calibrations``: a drive's amplitude, say, which a π time depends on)."""
+        if not self.truth_map or not self.truth_map.get("function"):
+            raise ModelConfigError("this ion model has no truth_map naming the function "
+                                   "that turns its physics into calibrations; "
+                                   "physics() gives the physical parameters")
+        if self._truth_function is None:
+            module, _, name = self.truth_map["function"].partition(":")
+            self._truth_function = getattr(importlib.import_module(module), name)
+        known = dict(self.truth_map.get("calibrations") or {}, **(calibrations or {}))
+        return self._truth_function(self.physics(t_mu), known)
 
     # ---- events
 
@@ -362,19 +690,24 @@ class IonModel:
         self.psi = new
 
     def _apply_segment(self, beam, t0, t1):
+        if t0 >= self._drift_next:
+            self._drift_to(t0)
         if self._t2 > 0:
             self._evolve_to(t0)
         period = self.ref_period
         duration = (t1 - t0) * period
         if beam.kind == "rotation":
-            omega = TWO_PI * beam.rabi_hz * beam.amplitude(0) * self._over
+            amplitude = beam.amplitude(0)
             phi = TWO_PI * beam.phase[0]
             drive = beam.freq[0] + self._detuning
             t0_s = t0 * period
+            frame = beam.frame  # None unless a resonance of this beam drifts
             addressed = []
-            for q, resonance in zip(beam.qubits, beam.resonance_hz):
-                delta = TWO_PI * (drive - resonance)
-                self._rotate(omega, delta, phi, t0_s, duration, q)
+            for k, q in enumerate(beam.qubits):
+                omega = TWO_PI * beam.rabi_hz[k] * amplitude * self._over
+                delta = TWO_PI * (drive - beam.resonance_hz[k])
+                self._rotate(omega, delta, phi if frame is None else phi + frame[k],
+                             t0_s, duration, q)
                 if abs(delta) <= 10 * omega:
                     addressed.append(q)
             # The gate error belongs to the qubits the pulse drives, not to a spectator
@@ -457,6 +790,8 @@ class IonModel:
         cfg = self.detectors.get(device)
         if cfg is None:
             return int(self.rng.poisson(0.0))
+        if t0 >= self._drift_next:
+            self._drift_to(t0)
         self._evolve_to(t0)
         beam = self.beams[cfg["beam"]]
         light = self.light_on_time(beam, t0, t1)
