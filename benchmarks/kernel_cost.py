@@ -97,10 +97,10 @@ CASES = (("a_hal", "(a) through the HAL"),
 def build_trap(system):
     """The trap ``system`` built for its hardware device database on a core without a host
     (ARTIQ needed): its environment and its :class:`OperationInterface`."""
-    from control.environment import (ArgumentManager, DatasetManager, DeviceManager,
-                                     check_device_db)
+    from control.device_db import check_device_db
     from control.hal import OperationInterface
     from control.lang import EnvExperiment
+    from control.managers import ArgumentManager, DatasetManager, DeviceManager
     from drivers import systems
 
     ddb = runpy.run_path(systems.device_db_path(system))["device_db"]

@@ -24,7 +24,8 @@ from kernels.rb_compile import compiler_for  # noqa: E402
 # The native gates the simulated 171Yb+ trap publishes (virtual Z, 5 µs π/2, 200 µs MS).
 GATES = NativeGateSet({"rphi": NativeGate("rphi", 5e-6),
                        "rz": NativeGate("rz", 0.0, virtual=True),
-                       "rxx": NativeGate("rxx", 200e-6, angles=(math.pi / 2,))})
+                       "rxx": NativeGate("rxx", 200e-6, angles=(math.pi / 2,),
+                                         frame_equalizing_pulses=2)})
 
 
 def best_of(fn, repeat):

@@ -22,10 +22,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from control.environment import ArgumentManager, DatasetManager, DeviceManager, \
-    load_device_db  # noqa: E402
+from control.device_db import load_device_db  # noqa: E402
 from control.hal import OperationInterface  # noqa: E402
 from control.lang import EnvExperiment, kernel  # noqa: E402
+from control.managers import ArgumentManager, DatasetManager, DeviceManager  # noqa: E402
 from control.sim import enable  # noqa: E402
 from drivers import systems  # noqa: E402
 

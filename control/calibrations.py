@@ -76,7 +76,7 @@ def needed_calibrations(system_class, device_db, datasets):
     module, and initialized from ``datasets``, which must hold each required value (a
     trap's complete starting set): a missing one raises ``CalibrationError`` naming it.
     """
-    from control.environment import ArgumentManager, DatasetManager, DeviceManager
+    from control.managers import ArgumentManager, DatasetManager, DeviceManager
     from control.lang import HasEnvironment
 
     device_mgr = DeviceManager(device_db)

@@ -16,8 +16,8 @@ import logging
 import os
 import sys
 
-from control.environment import (ArgumentError, DatasetError, DeviceDBError, DeviceError,
-                                 parse_arguments)
+from control.errors import ArgumentError, DatasetError, DeviceDBError, DeviceError
+from control.managers import parse_arguments
 from control.modules import ModuleError
 from control.results import ResultsWriteError
 from control.runner import ExperimentFileError, link_experiment, run_experiment

@@ -12,7 +12,7 @@ change the file only while the master is stopped (or send the values with
 import os
 
 from control import lang, pyon
-from control.environment import DatasetError
+from control.errors import DatasetError
 
 __all__ = ["DatasetFile", "open_dataset_db", "is_artiq_format"]
 

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 
 from control import lang
-from control.environment import import_file
+from control.file_import import import_file
 
 __all__ = ["ExaminedExperiment", "ExaminedFile", "examine_file", "examine_path",
            "argument_rows", "format_listing", "to_json", "listed_name"]

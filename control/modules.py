@@ -6,7 +6,9 @@
   kernel reaches, only the modules it uses.
 * :class:`Module` is a node with a name, a parent and a dotted key (``yb171.detection``).
   It requests devices with :meth:`Module.get_device` / ``setattr_device`` (the registry
-  records one owner per device) and reads calibration values with
+  records one owner per device; :meth:`Module.claim_device` records one that another
+  device's driver opened), reads a device's database entry with
+  :meth:`Module.device_description`, and reads calibration values with
   :meth:`Module.setattr_calibration` in :meth:`Module.init`, from datasets named after its
   key. Both land in ``kernel_invariants`` automatically, so ARTIQ's compiler folds them.
 * :class:`Service` is a module that implements a HAL interface (it subclasses one);
@@ -23,7 +25,8 @@ import numbers
 
 import numpy as np
 
-from control.environment import DeviceError
+from control.device_db import resolve_alias
+from control.errors import DeviceError, closest_hint
 from control.lang import HasEnvironment, NoDefault
 from control.mu import delay_mu_of
 
@@ -132,16 +135,9 @@ class Registry:
         self.calibrations = {}   # dataset key -> CalibrationSpec, as modules read them
 
     def resolve(self, device):
-        """The device name behind a chain of aliases."""
-        seen = []
-        name = device
-        while isinstance(self._device_db.get(name), str):
-            if name in seen:
-                raise ModuleError("alias loop in the device database: "
-                                  + " -> ".join(seen + [name]))
-            seen.append(name)
-            name = self._device_db[name]
-        return name
+        """The device name behind a chain of aliases
+        (:func:`control.device_db.resolve_alias`)."""
+        return resolve_alias(self._device_db, device)
 
     def add_module(self, mod):
         if mod.module_key in self.modules:
@@ -213,15 +209,23 @@ class Module(HasEnvironment):
                 raise
             raise self._missing_device(key) from None
 
-    def get_device_desc(self, key):
-        """The device-database entry behind ``key`` (aliases resolved), for a module
-        that must know a device's class or arguments before it builds it; a
-        ``DeviceError`` naming the device, this module and the device database when the
-        database lacks it."""
+    def device_description(self, key):
+        """The device-database entry behind ``key`` (aliases resolved): the dict with the
+        device's ``type``, ``module``, ``class`` and ``arguments``, for a module that must
+        know a device's class or arguments (a DDS channel's ``sw_device``) before or
+        without building it. Reading it claims nothing. A ``DeviceError`` naming the
+        device, this module and the device database when the database lacks it."""
         desc = self._device_desc(key)
         if desc is None:
             raise self._missing_device(key)
         return desc
+
+    def claim_device(self, key):
+        """Record this module as the owner of device ``key`` without building it: a
+        device that another device's driver opened for this module (the RF switch TTL
+        that ARTIQ's DDS driver opens from its ``sw_device``). A ``DeviceClaimError`` if
+        another module owns it."""
+        self.system.registry.claim(key, self)
 
     def _device_desc(self, key):
         desc = self.get_device_db().get(self.system.registry.resolve(key))
@@ -234,11 +238,9 @@ class Module(HasEnvironment):
         # Where the database came from, when the device manager says (control's does).
         mgr = getattr(self, "_HasEnvironment__device_mgr", None)
         source = getattr(mgr, "source", None) or "device database"
-        close = difflib.get_close_matches(name, [k for k in ddb if isinstance(k, str)],
-                                          n=3, cutoff=0.5)
         return DeviceError("module {!r} needs device {!r}{}, which is not in the {}{}"
                            .format(self.module_key, key, alias, source,
-                                   "; closest: " + ", ".join(close) if close else ""))
+                                   closest_hint(name, [k for k in ddb if isinstance(k, str)])))
 
     def setattr_device(self, key, attribute=None):
         """``self.<attribute> = get_device(key)``, declared kernel invariant.

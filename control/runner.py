@@ -1,6 +1,6 @@
 """Run an experiment file as ``artiq_run`` does: build, prepare, run, analyze, store.
 
-``run_experiment`` builds the experiment with the managers of ``control.environment``
+``run_experiment`` builds the experiment with the managers of ``control.managers``
 over a device database (rewritten for the simulator when ``sim=True``), runs its stages
 and writes its results in ARTIQ's HDF5 layout under ``results/YYYY-MM-DD/HH/``. A stage
 that raises, a Ctrl-C or a ``TerminationRequested`` still writes everything the run had,
@@ -13,11 +13,13 @@ import time
 from dataclasses import dataclass, field
 
 from control import lang
-from control.environment import (ArgumentManager, CCB, DatasetManager, DeviceError,
-                                 DeviceManager, Scheduler, import_file, load_device_db,
-                                 check_device_db)
+from control.device_db import check_device_db, load_device_db
+from control.errors import DeviceError
+from control.file_import import import_file
+from control.managers import ArgumentManager, DatasetManager, DeviceManager
 from control.results import (ResultsWriteError, next_rid, results_path, save_results,
                              use_fallback)
+from control.virtual_devices import CCB, Scheduler
 
 logger = logging.getLogger(__name__)
 

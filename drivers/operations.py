@@ -8,15 +8,16 @@ single-qubit drive and an MS gate — the service both trap systems use.
 * ``rxx`` runs the MS gate. A global MS beam gives both ions one spin phase, so when the
   two qubits' frames differ the difference is first made physical on the second qubit
   (two π pulses: R_0(π) R_(-β/2)(π) = Rz(β) up to phase); then the gate runs in the
-  common frame.
+  common frame. The native ``rxx`` declares those pulses (``frame_equalizing_pulses``),
+  so that compilers count them without knowing this driver.
 """
+from control.constants import PI
 from control.hal import NativeGate, NativeGateSet, OperationInterface
 from control.lang import TFloat, TInt32, host_only, kernel
 from control.modules import Service
 
 __all__ = ["IonTrapOperations", "VirtualFrames"]
 
-PI = 3.141592653589793
 TWO_PI = 2 * PI
 
 
@@ -45,6 +46,10 @@ class IonTrapOperations(Service, OperationInterface):
     """``build(num_qubits, cooling, pumping, detection, drive, ms)``: the names of the
     system modules that do each job."""
 
+    #: physical pulses ``rxx`` plays before the MS gate when its qubits' frames differ
+    #: (the two π pulses on the second qubit), published in the native ``rxx``
+    FRAME_EQUALIZING_PULSES = 2
+
     def build(self, num_qubits=2, cooling="cooling", pumping="pumping",
               detection="detection", drive="drive", ms="ms", virtual_z=True):
         self.num_qubits = num_qubits
@@ -70,8 +75,10 @@ class IonTrapOperations(Service, OperationInterface):
         }
         if self.virtual_z:
             gates["rz"] = NativeGate("rz", 0.0, virtual=True)
+        # rxx plays its frame equalization around the MS gate: the compilers count it
         gates["rxx"] = NativeGate("rxx", self.core.mu_to_seconds(self.ms_gate.gate_time),
-                                  angles=(PI / 2,))
+                                  angles=(PI / 2,),
+                                  frame_equalizing_pulses=self.FRAME_EQUALIZING_PULSES)
         return NativeGateSet(gates)
 
     @kernel

@@ -8,7 +8,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _lengths(text):
-    from control.environment import ArgumentError
+    from control.errors import ArgumentError
     parts = [p for p in text.replace(",", " ").split() if p]
     try:
         return [int(p) for p in parts]
@@ -25,7 +25,7 @@ SEED_RANGE = (0, 2 ** 31 - 1)
 def _check_probability(option, value, what):
     """A noise option: a finite probability in [0, 1], or an ``ArgumentError``."""
     import math
-    from control.environment import ArgumentError
+    from control.errors import ArgumentError
     if value is None:
         return
     if not math.isfinite(value):
@@ -37,14 +37,14 @@ def _check_probability(option, value, what):
 
 
 def _check_at_least_one(option, value, what):
-    from control.environment import ArgumentError
+    from control.errors import ArgumentError
     if value < 1:
         raise ArgumentError("{}: {} is outside the allowed range [1, inf) ({})".format(
             option, value, what))
 
 
 def _check_seed(value):
-    from control.environment import ArgumentError
+    from control.errors import ArgumentError
     lo, hi = SEED_RANGE
     if not lo <= value <= hi:
         raise ArgumentError("--seed: {} is outside the allowed range [{}, {}]".format(
@@ -56,7 +56,7 @@ def _sim_config(system, **overrides):
     database and does not find said as a ``DeviceError`` naming the device, the model
     and the database (a ``KeyError`` traceback before)."""
     from importlib import import_module
-    from control.environment import DeviceError
+    from control.errors import DeviceError
     from drivers import systems
     try:
         return systems.sim_config(system, **overrides)
@@ -81,14 +81,14 @@ def check_rb_command(args):
                        "simulator: depolarizing probability per MS gate")
     _check_seed(args.seed)
     if args.interleave:
-        from control.environment import ArgumentError
+        from control.errors import ArgumentError
         from kernels.rb import interleave_index
         try:
             interleave_index(args.interleave, args.qubits)
         except ValueError as exc:
             raise ArgumentError("--interleave: {}".format(exc)) from None
     if args.device_db is not None:
-        from control.environment import ArgumentError
+        from control.errors import ArgumentError
         for option, value in (("--depolarizing", args.depolarizing),
                               ("--depolarizing-2q", args.depolarizing_2q),
                               ("--vcd", args.vcd)):
@@ -201,7 +201,7 @@ def register_circuit(subparsers):
 
 def _read_circuit_file(path):
     """The text of ``control circuit``'s file, or an ``ArgumentError`` saying why not."""
-    from control.environment import ArgumentError
+    from control.errors import ArgumentError
     if not os.path.exists(path):
         raise ArgumentError("file: {}: no such file (give an OpenQASM 2 or 3 file)".format(
             path))
@@ -261,7 +261,7 @@ def register_calibrations(subparsers):
 
 def _calibration_source(system, source):
     from control import pyon
-    from control.environment import DatasetError
+    from control.errors import DatasetError
     from drivers import systems
     if source == "sim":
         return systems.sim_config(system)["datasets"], "{}'s simulator defaults".format(
@@ -280,7 +280,8 @@ def _calibration_source(system, source):
 def run_calibrations_command(args):
     from control.calibrations import check, format_status, needed_calibrations
     from control.datasets import open_dataset_db
-    from control.environment import DatasetError, load_device_db
+    from control.device_db import load_device_db
+    from control.errors import DatasetError
     from control.sim import enable
     from drivers import systems
 

@@ -9,10 +9,11 @@ checked.
 import os
 
 from control import pyon
-from control.environment import (ArgumentManager, CCB, DatasetManager, DeviceManager,
-                                 Scheduler, load_device_db)
+from control.device_db import load_device_db
 from control.hal import OperationInterface
 from control.lang import EnvExperiment
+from control.managers import ArgumentManager, DatasetManager, DeviceManager
+from control.virtual_devices import CCB, Scheduler
 from drivers import systems
 
 __all__ = ["targets", "HilTarget", "MissingDevice", "HilEnv"]

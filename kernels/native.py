@@ -12,12 +12,12 @@ import math
 
 import numpy as np
 
+from control.constants import PI
 from kernels.opcodes import RPHI, RZ
 
 __all__ = ["rphi_matrix", "rz_matrix", "rxx_matrix", "equal_up_to_phase",
            "NativeCompiler"]
 
-PI = math.pi
 _X = np.array([[0, 1], [1, 0]], dtype=complex)
 _Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
 _Z = np.diag([1.0, -1.0]).astype(complex)

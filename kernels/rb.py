@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from control.environment import MEMORY_SHARE, ArgumentError, available_memory, bytes_text
+from control.errors import ArgumentError
 from control.lang import HasEnvironment
+from control.memory import MEMORY_SHARE, available_memory, bytes_text
 
 from kernels import clifford
 from kernels.rb_analysis import RBFitError, fit_rb, interleaved_error

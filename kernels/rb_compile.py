@@ -68,13 +68,14 @@ class CliffordCompiler:
         self.pulses_1q[lens == 0] = 0
         self.gates_2q = np.add.reduceat((kinds == RXX).astype(np.int64), self.offsets[:-1])
         self.gates_2q[lens == 0] = 0
-        #: extra physical pulses rxx plays to equalize the qubits' virtual frames (the
-        #: operations' rxx plays two π pulses on the second qubit when they differ), per
+        #: extra physical pulses rxx plays to equalize the qubits' virtual frames (as many
+        #: as the trap's rxx declares, ``frame_equalizing_pulses``, when they differ), per
         #: Clifford and incoming frame difference (quarter turns), and the frame
         #: difference the Clifford leaves
         self.frame_pulses = np.zeros((len(per), 4), np.int64)
         self.frame_out = np.tile(np.arange(4), (len(per), 1))
-        if n_qubits == 2 and virtual_rz:
+        equalizing = gates["rxx"].frame_equalizing_pulses if n_qubits == 2 else 0
+        if equalizing and virtual_rz:
             quarter = np.rint(self.thetas / (math.pi / 2)).astype(np.int64)
             for i, words in enumerate(per):
                 for d_in in range(4):
@@ -85,7 +86,7 @@ class CliffordCompiler:
                             d += quarter[p] if q0 == 1 else -quarter[p]
                         elif kind == RXX:
                             if d % 4:
-                                extra += 2
+                                extra += equalizing
                             d = 0
                     self.frame_pulses[i, d_in] = extra
                     self.frame_out[i, d_in] = d % 4
@@ -135,10 +136,10 @@ class CliffordCompiler:
         f = 1 − p (n = 1) or 1 − 4p/5 (n = 2), a two-qubit one f = 1 − p. α is the mean
         of f over the group (the recovery's noise goes into the SPAM constants).
 
-        With virtual Z on two qubits, rxx also plays two π pulses whenever the qubits'
-        frames differ, which depends on the Cliffords before: f then depends on the frame
-        difference a Clifford finds, and α is the leading eigenvalue of the f-weighted
-        transition matrix of that difference.
+        With virtual Z on two qubits, an rxx that declares ``frame_equalizing_pulses``
+        also plays those pulses whenever the qubits' frames differ, which depends on the
+        Cliffords before: f then depends on the frame difference a Clifford finds, and α
+        is the leading eigenvalue of the f-weighted transition matrix of that difference.
         """
         f1 = 1 - depolarizing if self.n_qubits == 1 else 1 - 0.8 * depolarizing
         f2 = 1 - depolarizing_2q
@@ -185,7 +186,9 @@ def _cached(key, n_qubits, gates):
 
 def compiler_for(gates, n_qubits):
     """The (cached) compiler of a trap's native gate set."""
-    key = tuple(sorted((k, g.duration, g.angles, g.virtual) for k, g in gates.gates.items()))
+    # every field of every gate (NativeGate is a frozen dataclass: hashable, compared by
+    # value), so that gate sets that differ in anything get their own compiler
+    key = tuple(sorted(gates.gates.items()))
     return _cached(key, n_qubits, _Hashable(gates))
 
 

@@ -8,8 +8,9 @@ broadcast as a live dataset.
 """
 import numpy as np
 
-from control.environment import MEMORY_SHARE, ArgumentError, available_memory, bytes_text
+from control.errors import ArgumentError
 from control.lang import HasEnvironment, TInt32, TList, kernel, rpc
+from control.memory import MEMORY_SHARE, available_memory, bytes_text
 
 __all__ = ["ShotScan", "check_scan_points"]
 

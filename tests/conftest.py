@@ -1,7 +1,7 @@
 """Shared fixtures: a minimal simulated crate (core only) to build experiments on."""
 import pytest
 
-from control.environment import DatasetManager, DeviceManager, ArgumentManager
+from control.managers import DatasetManager, DeviceManager, ArgumentManager
 from control.sim import enable
 
 CORE_ONLY_DDB = {

@@ -7,7 +7,7 @@ import pytest
 from control import pyon
 from control.calibrations import CalibrationSpec, check, needed_calibrations
 from control.cli import main
-from control.environment import load_device_db
+from control.device_db import load_device_db
 from control.sim import enable
 from drivers import systems
 

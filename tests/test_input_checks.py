@@ -13,7 +13,7 @@ import pytest
 
 from control import pyon
 from control.cli import main
-from control.environment import ArgumentError, DeviceError
+from control.errors import ArgumentError, DeviceError
 from control.lang import EnvExperiment
 from control.modules import CalibrationError, Module, System, module
 from drivers import systems
@@ -121,7 +121,7 @@ def test_rb_memory_estimate_scales_with_available_memory(tmp_path, capsys, never
 
 
 def test_available_memory_is_a_positive_number_of_bytes():
-    from control.environment import available_memory, bytes_text
+    from control.memory import available_memory, bytes_text
     assert available_memory() > 0
     assert bytes_text(64 * 10 ** 9) == "64.0 GB" and bytes_text(512) == "512 bytes"
 
@@ -287,7 +287,7 @@ def test_sim_model_missing_a_device_names_it(tmp_path, capsys, never_runs, comma
     simulated ion model reads (a KeyError traceback before)."""
     calls, record, monkeypatch, runner = never_runs
     monkeypatch.setattr(runner, "run_experiment", record("run_experiment"))
-    from control.environment import load_device_db
+    from control.device_db import load_device_db
     from drivers.systems import simkit
 
     def without_pmt0(path):
@@ -318,7 +318,7 @@ DDB = {
 class _Reads(Module):
     def build(self, device, describe=False):
         if describe:
-            self.desc = self.get_device_desc(device)
+            self.desc = self.device_description(device)
         else:
             self.setattr_device(device, "dev")
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from benchmarks import flat_kernels
-from control.environment import ArgumentManager, DatasetManager, DeviceManager, \
-    load_device_db
+from control.device_db import load_device_db
 from control.hal import NativeGate, NativeGateSet, OperationInterface
 from control.lang import EnvExperiment
+from control.managers import ArgumentManager, DatasetManager, DeviceManager
 from control.sim import enable
 from drivers import systems
 from kernels.opcodes import RPHI, RZ

@@ -9,11 +9,14 @@ from kernels import clifford
 from kernels.native import NativeCompiler, equal_up_to_phase, rz_matrix
 from kernels.opcodes import RPHI, RXX, RZ, decode
 from kernels.rb import RBProgram, compile_program, interleave_index
-from kernels.rb_compile import CliffordCompiler, gather
+from kernels.rb_compile import CliffordCompiler, compiler_for, gather
 
+# As the simulated 171Yb+ trap publishes them: virtual Z, and an rxx that equalizes the
+# qubits' frames with two π pulses.
 WITH_VIRTUAL_Z = NativeGateSet({"rphi": NativeGate("rphi", 5e-6),
                                 "rz": NativeGate("rz", 0.0, virtual=True),
-                                "rxx": NativeGate("rxx", 200e-6, angles=(math.pi / 2,))})
+                                "rxx": NativeGate("rxx", 200e-6, angles=(math.pi / 2,),
+                                                  frame_equalizing_pulses=2)})
 PULSES_ONLY = NativeGateSet({"rphi": NativeGate("rphi", 4e-6),
                              "rxx": NativeGate("rxx", 120e-6, angles=(math.pi / 2,))})
 
@@ -115,3 +118,30 @@ def test_frame_pulses_count_only_with_virtual_z_on_two_qubits():
     assert virtual.expected_decay(p) < naive
     # from equal frames, a Clifford with no rz before its first rxx plays no frame pulse
     assert virtual.pulses_in([0]) == virtual.pulses_1q[0] + virtual.frame_pulses[0, 0]
+
+
+def test_the_frame_pulses_are_the_ones_the_native_rxx_declares():
+    """The compiler knows no driver: how many pulses rxx plays when frames differ comes
+    from the native gate (a trap whose rxx plays none, or four, needs no change here)."""
+    def with_rxx(pulses):
+        return NativeGateSet(dict(WITH_VIRTUAL_Z.gates, rxx=NativeGate(
+            "rxx", 200e-6, angles=(math.pi / 2,), frame_equalizing_pulses=pulses)))
+    two = CliffordCompiler(WITH_VIRTUAL_Z, 2)
+    none = CliffordCompiler(with_rxx(0), 2)
+    four = CliffordCompiler(with_rxx(4), 2)
+    assert not none.frame_pulses.any()
+    assert none.mean_pulses_1q() == pytest.approx(none.pulses_1q.mean())
+    np.testing.assert_array_equal(four.frame_pulses, 2 * two.frame_pulses)
+    np.testing.assert_array_equal(none.flat, two.flat)  # the same opcodes: only the count
+    # the cache tells the gate sets apart
+    assert compiler_for(with_rxx(0), 2).frame_pulses.sum() == 0
+    assert compiler_for(WITH_VIRTUAL_Z, 2).frame_pulses.sum() == two.frame_pulses.sum()
+
+
+def test_only_two_qubit_gates_equalize_frames():
+    with pytest.raises(ValueError, match="acts on one qubit"):
+        NativeGate("rphi", 1e-6, frame_equalizing_pulses=2)
+    with pytest.raises(ValueError, match="count of pulses"):
+        NativeGate("rxx", 1e-4, frame_equalizing_pulses=-2)
+    with pytest.raises(ValueError, match="count of pulses"):
+        NativeGate("rxx", 1e-4, frame_equalizing_pulses=1.5)

@@ -43,7 +43,7 @@ class BuildOnly(EnvExperiment):
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_both_systems_implement_the_hal_and_validate(system, sim_managers):
     from control.sim import enable
-    from control.environment import load_device_db
+    from control.device_db import load_device_db
     ddb = enable(load_device_db(systems.device_db_path(system)),
                  **systems.sim_config(system))
     managers = sim_managers(ddb, datasets=systems.sim_config(system)["datasets"])
@@ -62,7 +62,7 @@ def test_the_systems_publish_different_native_gates(sim_managers):
     published = {}
     for system in SYSTEMS:
         from control.sim import enable
-        from control.environment import load_device_db
+        from control.device_db import load_device_db
         ddb = enable(load_device_db(systems.device_db_path(system)),
                      **systems.sim_config(system))
         exp = BuildOnly(sim_managers(ddb, datasets=systems.sim_config(system)["datasets"]),
@@ -142,7 +142,7 @@ def _source_files(folder):
 def test_kernels_name_no_device_trap_or_driver():
     forbidden = set(systems.names())
     for system in systems.names():
-        from control.environment import load_device_db
+        from control.device_db import load_device_db
         # every device name but the core device's, which every ARTIQ kernel has
         forbidden |= {k for k in load_device_db(systems.device_db_path(system))
                       if not k.startswith(("_", "core"))}
@@ -174,7 +174,7 @@ def test_no_branching_on_the_system_in_kernels_or_experiments():
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_trap_rf_check_refuses_while_the_rf_is_off(system, sim_managers):
     from control.sim import enable
-    from control.environment import load_device_db
+    from control.device_db import load_device_db
     from drivers.modules.instruments import TrapNotReady
     ddb = enable(load_device_db(systems.device_db_path(system)), **systems.sim_config(system))
     exp = BuildOnly(sim_managers(ddb, datasets=systems.sim_config(system)["datasets"]),

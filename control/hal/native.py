@@ -5,6 +5,7 @@ circuit compilers turn Cliffords and circuits into those gates and nothing else,
 predict a sequence's duration before it runs.
 """
 from dataclasses import dataclass, field
+from numbers import Integral
 
 __all__ = ["NativeGate", "NativeGateSet"]
 
@@ -25,11 +26,21 @@ class NativeGate:
     empty when any angle is allowed (the duration then scales with the angle from
     ``duration``, which is for an angle of pi/2); ``virtual`` marks a frame update that
     takes no time and has no error.
+
+    ``frame_equalizing_pulses`` (two-qubit gates; 0 for none) is what the gate plays
+    around itself on a trap with virtual ``rz``: the number of physical single-qubit
+    pulses it adds, before the interaction, whenever its two qubits' virtual frames
+    differ, after which both qubits share the first one's frame (an MS gate from a
+    global beam gives both ions one spin phase, so it makes the frame difference
+    physical on the second qubit first). The trap's operations set it; the RB compiler
+    counts these pulses in a sequence's pulses and expected error. 0: the gate plays
+    exactly itself, whatever the frames.
     """
     kind: str
     duration: float
     angles: tuple = ()
     virtual: bool = False
+    frame_equalizing_pulses: int = 0
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -38,6 +49,13 @@ class NativeGate:
         if self.duration < 0:
             raise ValueError("native gate {!r} has a negative duration {} s".format(
                 self.kind, self.duration))
+        pulses = self.frame_equalizing_pulses
+        if isinstance(pulses, bool) or not isinstance(pulses, Integral) or pulses < 0:
+            raise ValueError("native gate {!r}: frame_equalizing_pulses is a count of "
+                             "pulses, not {!r}".format(self.kind, pulses))
+        if pulses and KINDS[self.kind] != 2:
+            raise ValueError("native gate {!r} acts on one qubit: it has no frames to "
+                             "equalize".format(self.kind))
 
     @property
     def num_qubits(self):

@@ -20,11 +20,11 @@ Everything else (``rx``, ``ry``, Paulis and their square roots, ``h``) has a def
 written with the required operations; a trap overrides any of them with a native
 implementation. Angles are in radians; qubits are indices from 0.
 """
+from control.constants import PI
 from control.lang import TFloat, TInt32, host_only, kernel, rpc, TList
 
 __all__ = ["OperationInterface", "HALError"]
 
-PI = 3.141592653589793
 HALF_PI = PI / 2
 
 

@@ -13,6 +13,8 @@ import copy
 import logging
 import re
 
+from control.device_db import resolve_alias
+from control.errors import DeviceDBError
 from control.sim.simulation import SIM_DEVICE, Simulation
 
 logger = logging.getLogger(__name__)
@@ -68,13 +70,13 @@ def _rewrite_controller(name, desc):
 
 
 def resolve(device_db, name):
-    """The device-database entry name behind an alias chain."""
-    seen = []
-    while isinstance(device_db.get(name), str):
-        if name in seen:
-            raise ValueError("alias loop: " + " -> ".join(seen + [name]))
-        seen.append(name)
-        name = device_db[name]
+    """The device-database entry name behind an alias chain
+    (:func:`control.device_db.resolve_alias`), for the simulator's configuration: a
+    ``KeyError`` when the entry is missing, a ``ValueError`` for an alias loop."""
+    try:
+        name = resolve_alias(device_db, name)
+    except DeviceDBError as exc:
+        raise ValueError(str(exc)) from None
     if name not in device_db:
         raise KeyError("device {!r} is not in the device database".format(name))
     return name

@@ -4,11 +4,20 @@ It is itself a device of the rewritten device database (``control_sim``), so eve
 simulated driver reaches it with ``dmgr.get("control_sim")`` and an experiment needs no
 change. Its arguments are the sim config: ``seed``, ``vcd`` (path or None),
 ``slack`` (a dict of :class:`~control.sim.timeline.SlackModel` fields), ``model`` (the ion
-model's config, see :mod:`control.sim.ion_model`), ``history_limit`` and ``faults``
-(per device: ``disconnected`` for a counter that sees no photons, ``stuck`` for a DDS
-that ignores writes, ``stuck_on`` for a TTL output that stays on), to break a simulated
-crate on purpose.
+model's config, see :mod:`control.sim.ion_model`), ``ref_period``, ``history_limit``,
+``faults`` (per device: ``disconnected`` for a counter that sees no photons, ``stuck`` for
+a DDS that ignores writes, ``stuck_on`` for a TTL output that stays on), to break a
+simulated crate on purpose, and ``datasets`` (the default calibrations, which
+``control.sim.sim_datasets`` reads from the device database; the simulation itself does
+not use them).
+
+A key outside these (a misspelt one), a ``slack`` field :class:`SlackModel` lacks or a
+fault outside those three raises ``TypeError`` naming it and what is accepted, rather than
+running a simulation that quietly ignores it.
 """
+import dataclasses
+import difflib
+
 import numpy as np
 
 from control import lang
@@ -16,20 +25,57 @@ from control.lang import RTIOUnderflow
 from control.sim.recorder import Recorder
 from control.sim.timeline import SlackModel, TimeManager
 
-__all__ = ["Simulation", "SIM_DEVICE"]
+__all__ = ["Simulation", "SIM_DEVICE", "CONFIG_KEYS", "FAULTS"]
 
 SIM_DEVICE = "control_sim"
+
+#: The sim config keys (``control_sim`` arguments) a :class:`Simulation` takes.
+CONFIG_KEYS = ("seed", "vcd", "slack", "model", "ref_period", "history_limit", "faults",
+               "datasets")
+
+#: The faults a simulated device can be given (``faults={device: {fault: True}}``).
+FAULTS = ("disconnected", "stuck", "stuck_on")
+
+
+def _refuse_unknown(what, given, accepted):
+    """``TypeError`` for the first of ``given`` not in ``accepted``, naming the accepted
+    ones (and the nearest, for a misspelling)."""
+    unknown = [key for key in given if key not in accepted]
+    if not unknown:
+        return
+    key = unknown[0]
+    near = difflib.get_close_matches(str(key), [str(a) for a in accepted], n=1)
+    raise TypeError("unknown {} {!r}{}; accepted: {}".format(
+        what, key, " (did you mean {!r}?)".format(near[0]) if near else "",
+        ", ".join(accepted)))
+
+
+def _slack_model(slack):
+    fields = tuple(f.name for f in dataclasses.fields(SlackModel))
+    _refuse_unknown("slack model field", slack or {}, fields)
+    return SlackModel(**(slack or {}))
+
+
+def _faults(faults):
+    faults = dict(faults or {})
+    for device, kinds in faults.items():
+        _refuse_unknown("fault for device {!r}:".format(device), kinds or {}, FAULTS)
+    return faults
 
 
 class Simulation:
     """Shared state of one simulated run."""
 
     def __init__(self, dmgr=None, seed=0, vcd=None, slack=None, model=None,
-                 ref_period=1e-9, history_limit=2_000_000, faults=None, **ignored):
+                 ref_period=1e-9, history_limit=2_000_000, faults=None, datasets=None,
+                 **unknown):
+        _refuse_unknown("sim config key (control_sim argument)", unknown, CONFIG_KEYS)
+        slack_model = _slack_model(slack)
+        faults = _faults(faults)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.ref_period = ref_period
-        self.timeline = TimeManager(ref_period, SlackModel(**(slack or {})))
+        self.timeline = TimeManager(ref_period, slack_model)
         self.recorder = Recorder(vcd, ref_period, history_limit)
         self.model_config = model
         self.model = None
@@ -38,7 +84,7 @@ class Simulation:
             self.model = IonModel.from_config(model, self)
         # Faults injected on purpose (to show that checks catch them), per device name:
         # {"ttl0": {"disconnected": True}, "urukul0_ch0": {"stuck": True}}
-        self.faults = dict(faults or {})
+        self.faults = faults
         self.dma_capture = None  # a list while CoreDMA records
         self.kernel_depth = 0
         self.kernels_run = 0
@@ -64,6 +110,7 @@ class Simulation:
         # counter then runs on to the last timestamp before anything else can happen.
         if tl.now > tl.cpu:
             tl.cpu = tl.now
+        tl.routes.clear()  # keeps none of the kernel's objects alive
         self.recorder.release(None)
 
     # ---- used by simulated drivers

@@ -15,13 +15,33 @@ starts at the block's start and the block ends at the latest end. A ``with`` blo
 see its statements on the host, so :func:`transform_kernel` rewrites kernels that use
 ``parallel`` (once per function, cached) into explicit ``at_mu``/``max`` bookkeeping, as
 the compiler's IR generator does; it also charges the loop-step cost of the slack model.
+
+RPCs: on the core device, a kernel that calls a host function waits for the host (a
+synchronous RPC, ``rpc_ns``) or only sends the call (``@rpc(flags={"async"})``,
+``async_rpc_ns``). On the simulator the host function simply runs as Python, so the
+rewrite also routes every call written in a kernel's body through
+:meth:`TimeManager.route`, which charges the CPU estimate for the calls ARTIQ's compiler
+would make RPCs (after their arguments are evaluated, as on the core device): a Python
+function or method that is neither ``@kernel``, ``@portable``, ``@syscall`` nor
+``@host_only`` (undecorated or ``@rpc``), and ``print``. Not charged: calls to the
+language's timeline functions (``delay``, ``now_mu``…), to numpy, to types (``int``,
+exceptions) and to Python's other built-ins, which the compiler lowers itself; calls of
+the simulator's own functions (``control.sim``: they stand for the core device and its
+gateware); and calls made inside ``@portable`` functions, which run unchanged (the
+simulated drivers' own helpers are such calls). A kernel whose source cannot be read is
+not rewritten, so its RPCs are not charged either. A call's callee is looked up in a
+dictionary (``TimeManager.routes``), so it must be hashable, as every function and method
+is (ARTIQ's compiler calls nothing else).
 """
 import ast
+import builtins
 import inspect
 import logging
 import textwrap
+import types
 from dataclasses import dataclass, asdict
 
+from control import lang
 from control.mu import round_half_away
 
 logger = logging.getLogger(__name__)
@@ -44,8 +64,8 @@ class SlackModel:
     input_ns: float = 1500.0       # read one input event / count (rtio_input_*)
     call_ns: float = 30.0          # call one kernel function
     loop_ns: float = 40.0          # one iteration of a kernel loop
-    rpc_ns: float = 40_000.0       # synchronous RPC round trip
-    async_rpc_ns: float = 4_000.0  # asynchronous RPC (fire and forget)
+    rpc_ns: float = 40_000.0       # synchronous RPC round trip (a kernel's host call)
+    async_rpc_ns: float = 4_000.0  # asynchronous RPC (``@rpc(flags={"async"})``)
     kernel_start_ns: float = 5_000_000.0  # load and start a kernel
     latency_ns: float = 500.0      # RTIO output latency: an event must be this far ahead
 
@@ -63,6 +83,9 @@ class TimeManager:
         self._scale = 1e-9 / ref_period  # ns -> mu
         self.now = 0
         self.cpu = 0
+        self.rpcs = 0  # RPCs charged (calls from kernels to the host)
+        # The transform turns a kernel's call ``f(x)`` into ``routes[f](x)``.
+        self.routes = _Routes(self)
         # Open blocks: None for sequential, [start, end] for parallel.
         self._blocks = []
         self.set_costs(self.slack)
@@ -131,16 +154,91 @@ class TimeManager:
     def charge(self, mu):
         self.cpu += mu
 
+    def route(self, function):
+        """What a kernel's call of ``function`` calls: ``function`` itself, or, when the
+        core device would make the call an RPC (see the module docstring), ``function``
+        wrapped to charge the RPC's cost to the CPU once its arguments are evaluated."""
+        kind = _rpc_kind(function)
+        if kind is None:
+            return function
+        is_async = kind == "async"
+
+        def rpc(*args, **kwargs):
+            self.cpu += self.async_rpc_mu if is_async else self.rpc_mu
+            self.rpcs += 1
+            return function(*args, **kwargs)
+        return rpc
+
     def slack_mu(self):
         return self.now - self.cpu
 
     def reset(self):
         self._blocks.clear()
+        self.routes.clear()  # a kernel run keeps no object of an earlier one alive
+
+
+# What the core device calls in place, never as an RPC (besides what is marked): the
+# language's timeline functions. Types (``int``, ``numpy.int32``, exceptions), numpy and
+# Python's built-ins other than ``print`` are told apart by their type and module.
+_COMPILED = frozenset((lang.delay, lang.delay_mu, lang.now_mu, lang.at_mu))
+_HOST_FUNCTION_TYPES = (types.FunctionType, types.MethodType)
+_COMPILED_MODULES = ("numpy", "scipy")
+# The simulator's own functions stand for the core device and its gateware (a test's
+# kernel may submit an event with ``sim.output``): never an RPC.
+_SIMULATOR = "control.sim."
+
+
+def _rpc_kind(function):
+    """``"sync"`` or ``"async"`` when a kernel's call of ``function`` is an RPC on the core
+    device (ARTIQ's compiler: a host function that is not a kernel, portable, syscall,
+    subkernel or host-only one; ``print``), else None."""
+    info = getattr(function, "artiq_embedded", None)
+    if info is not None:
+        if info.core_name is None and not info.portable and info.syscall is None \
+                and not info.forbidden and getattr(info, "destination", None) is None:
+            return "async" if "async" in info.flags else "sync"
+        return None
+    if function is print:
+        return "sync"
+    kind = type(function)
+    if kind not in _HOST_FUNCTION_TYPES or \
+            (kind is types.FunctionType and function in _COMPILED):
+        return None
+    module = getattr(function, "__module__", None) or ""
+    if module.partition(".")[0] in _COMPILED_MODULES or module.startswith(_SIMULATOR):
+        return None
+    return "sync"
+
+
+class _Routes(dict):
+    """Callee -> what the call calls (:meth:`TimeManager.route`), learnt at its first
+    call in a kernel run: a hit is one dictionary lookup (bound methods hash and compare
+    by their object and function). A function made anew at each call (a closure, a
+    lambda) is routed every time, not kept. Cleared at each kernel start."""
+    __slots__ = ("tm",)
+
+    def __init__(self, tm):
+        super().__init__()
+        self.tm = tm
+
+    def __missing__(self, function):
+        route = self.tm.route(function)
+        if type(function) is not types.FunctionType or \
+                "<locals>" not in function.__qualname__:
+            self[function] = route
+        return route
+
+
+# Calls the rewrite leaves alone: of a name the compiler resolves itself (a built-in other
+# than ``print``, the timeline functions). ``super()`` and friends must stay direct calls.
+_DIRECT_CALLS = frozenset(name for name in dir(builtins) if name != "print") | \
+    frozenset(("delay", "delay_mu", "now_mu", "at_mu", "int32", "int64"))
 
 
 class _ParallelRewriter(ast.NodeTransformer):
     """``with parallel:`` → explicit per-statement start/end bookkeeping; a loop-cost call
-    at the top of every loop body."""
+    at the top of every loop body; every call that could be an RPC through the time
+    manager's ``routes``."""
 
     def __init__(self, tm_name):
         self.tm = tm_name
@@ -184,17 +282,30 @@ class _ParallelRewriter(ast.NodeTransformer):
 
     visit_For = visit_While = _loop
 
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        callee = node.func
+        if isinstance(callee, ast.Name) and callee.id in _DIRECT_CALLS:
+            return node
+        self.changed = True
+        routes = ast.Name(id=_ROUTES_NAME, ctx=ast.Load())
+        node.func = ast.copy_location(
+            ast.Subscript(value=routes, slice=callee, ctx=ast.Load()), callee)
+        return node
+
 
 _cache = {}
+# The name rewritten kernels see the time manager's ``routes`` under.
+_ROUTES_NAME = "_control_sim_routes"
 
 
 def transform_kernel(function, time_manager_holder):
     """The function to run for kernel ``function`` on the simulator.
 
     ``time_manager_holder`` is the object the rewritten code calls (``enter_parallel``,
-    ``parallel_branch_start``, ``parallel_branch_end``, ``exit_parallel``, ``loop_step``).
-    Functions without ``parallel`` blocks or loops are returned unchanged; the others are
-    rewritten once and cached by code object.
+    ``parallel_branch_start``, ``parallel_branch_end``, ``exit_parallel``, ``loop_step``,
+    ``routes``). Functions without ``parallel`` blocks, loops or calls that could be RPCs
+    are returned unchanged; the others are rewritten once and cached by code object.
     """
     code = getattr(function, "__code__", None)
     if code is None:
@@ -238,7 +349,8 @@ def _compile_like(function, fn_node, tm_name, holder):
         cells.append(None)
     maker = ast.FunctionDef(
         name="_control_sim_make",
-        args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in freevars + [tm_name]],
+        args=ast.arguments(posonlyargs=[],
+                           args=[ast.arg(arg=n) for n in freevars + [tm_name, _ROUTES_NAME]],
                            kwonlyargs=[], kw_defaults=[], defaults=[]),
         body=[fn_node, ast.Return(value=ast.Name(id=fn_node.name, ctx=ast.Load()))],
         decorator_list=[], returns=None, type_params=[])
@@ -253,7 +365,7 @@ def _compile_like(function, fn_node, tm_name, holder):
             values.append(_owner_class(function))
         else:
             values.append(cell.cell_contents)
-    new = namespace["_control_sim_make"](*values, holder)
+    new = namespace["_control_sim_make"](*values, holder, getattr(holder, "routes", None))
     new.__defaults__ = function.__defaults__
     new.__kwdefaults__ = function.__kwdefaults__
     new.__wrapped_kernel__ = function

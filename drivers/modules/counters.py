@@ -44,7 +44,7 @@ _BY_CLASS = {"TTLInOut": TTLGateCounter, "EdgeCounter": EdgeGateCounter}
 
 def counter_for(parent, name, device):
     """A counter module over ``device``, of the class its device-database entry needs."""
-    desc = parent.get_device_desc(device)  # names device, module and DB if missing
+    desc = parent.device_description(device)  # names device, module and DB if missing
     cls = _BY_CLASS.get(desc.get("class"))
     if cls is None:
         raise ValueError("{}: device {!r} is a {}, not a photon counter (TTLInOut or "

@@ -1,5 +1,9 @@
 """A beam behind an AOM driven by an Urukul DDS channel, with its RF switch.
 
+``DdsChannel`` is what every module over one DDS channel shares (this beam, the
+microwave drive): the channel, and the RF switch TTL its device-database entry names
+(``sw_device``), which ARTIQ's DDS driver opens and the module owns.
+
 Two classes because the two DDS chips differ in kernel signatures (ARTIQ's compiler type
 checks every branch, so one class with an ``if`` cannot serve both): ``Ad9910Beam``
 (32-bit frequency word, amplitude) and ``Ad9912Beam`` (48-bit frequency word, no
@@ -9,10 +13,27 @@ words once on the host and folded into the kernel.
 from control.lang import TFloat, kernel
 from control.modules import Module
 
-__all__ = ["DdsBeam", "Ad9910Beam", "Ad9912Beam"]
+__all__ = ["DdsChannel", "DdsBeam", "Ad9910Beam", "Ad9912Beam"]
 
 
-class DdsBeam(Module):
+class DdsChannel(Module):
+    """A module over one Urukul DDS channel and its RF switch."""
+
+    def setattr_dds(self, dds):
+        """``self.dds``, the DDS channel ``dds``, and ``self.switch``, its RF switch
+        (the channel driver's ``sw``), both kernel invariants; this module owns both.
+        A ``ValueError`` if the channel's device-database entry names no ``sw_device``."""
+        self.setattr_device(dds, "dds")
+        sw = self.device_description(dds).get("arguments", {}).get("sw_device")
+        if sw is None:
+            raise ValueError("DDS channel {!r} of {} has no sw_device: the module needs "
+                             "its RF switch".format(dds, self.module_key))
+        self.claim_device(sw)  # the DDS driver opened it; this module owns it
+        self.switch = self.dds.sw
+        self.declare_invariants("switch")
+
+
+class DdsBeam(DdsChannel):
     """Common part: devices, calibrations and switching.
 
     ``build(dds, frequency=None)``: ``frequency`` (Hz) fixes the tone instead of the
@@ -20,16 +41,8 @@ class DdsBeam(Module):
     """
 
     def build(self, dds, frequency=None):
-        self.setattr_device(dds, "dds")
-        desc = self.get_device_db()[self.system.registry.resolve(dds)]
-        sw = desc.get("arguments", {}).get("sw_device")
-        if sw is None:
-            raise ValueError("DDS channel {!r} of {} has no sw_device: the beam needs "
-                             "its RF switch".format(dds, self.module_key))
-        self.system.registry.claim(sw, self)  # the DDS driver opened it; we own it
-        self.switch = self.dds.sw
+        self.setattr_dds(dds)
         self.fixed_frequency = frequency
-        self.declare_invariants("switch")
 
     def init(self):
         if self.fixed_frequency is None:

@@ -8,28 +8,21 @@ the axis is the DDS phase.
 import numpy as np
 from numpy import int64
 
+from control.constants import PI
 from control.lang import TFloat, TInt32, kernel
-from control.modules import Module
+from drivers.modules.dds_beam import DdsChannel
 
 __all__ = ["MicrowaveDrive"]
 
-PI = 3.141592653589793
 
-
-class MicrowaveDrive(Module):
+class MicrowaveDrive(DdsChannel):
     """``build(dds, num_qubits)``; calibrations ``frequencies`` (Hz per qubit, at the DDS),
     ``pi_time``, ``amplitude`` and ``attenuation``."""
 
     def build(self, dds, num_qubits):
-        self.setattr_device(dds, "dds")
-        desc = self.get_device_db()[self.system.registry.resolve(dds)]
-        sw = desc.get("arguments", {}).get("sw_device")
-        if sw is None:
-            raise ValueError("{}: DDS {!r} needs an sw_device".format(self.module_key, dds))
-        self.system.registry.claim(sw, self)
-        self.switch = self.dds.sw
+        self.setattr_dds(dds)
         self.num_qubits = num_qubits
-        self.declare_invariants("switch", "num_qubits")
+        self.declare_invariants("num_qubits")
 
     def init(self):
         freqs = self.get_calibration("frequencies")

@@ -9,12 +9,12 @@ phase of the interaction is the mean of the two tones' phases.
 """
 from numpy import int64
 
+from control.constants import PI
 from control.lang import TFloat, kernel, parallel
 from control.modules import Module
 
 __all__ = ["MsGate"]
 
-PI = 3.141592653589793
 HALF_PI = PI / 2
 
 

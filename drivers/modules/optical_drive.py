@@ -2,12 +2,11 @@
 729 nm): each ion's AOM has its own DDS channel, so ions are addressed in space."""
 from numpy import int64
 
+from control.constants import PI
 from control.lang import TFloat, TInt32, kernel
 from control.modules import Module
 
 __all__ = ["AddressedDrive"]
-
-PI = 3.141592653589793
 
 
 class AddressedDrive(Module):

@@ -15,7 +15,8 @@ import sys
 import pytest
 from pyvisa import rname
 
-from control.environment import DeviceManager, load_device_db
+from control.device_db import load_device_db
+from control.managers import DeviceManager
 from control.sim import enable
 from drivers import systems
 from drivers.instruments import CONTROLLERS, SafetyLimitError, _controller, controller_entry

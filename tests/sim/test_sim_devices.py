@@ -9,9 +9,9 @@ divider ``d`` ``((n + 1) * d + 1) * 8`` mu).
 """
 import pytest
 
-from control.environment import DeviceManager
 from control.lang import (RTIOUnderflow, at_mu, delay, delay_mu, kernel, now_mu, parallel,
                           sequential, ns, us)
+from control.managers import DeviceManager
 from control.sim import enable
 from control.sim.devices.dma import DMAError
 from control.sim.devices.generic import Generic

@@ -1,9 +1,9 @@
 """The simulated timeline: ARTIQ's time semantics, exactly, in machine units."""
 import pytest
 
-from control.environment import DeviceManager
 from control.lang import (RTIOUnderflow, at_mu, delay, delay_mu, kernel, now_mu, parallel,
                           sequential, ns, us)
+from control.managers import DeviceManager
 from control.sim import enable
 
 DDB = {"core": {"type": "local", "module": "artiq.coredevice.core", "class": "Core",

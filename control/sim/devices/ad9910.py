@@ -72,60 +72,37 @@ import logging
 import numpy as np
 
 from control.lang import portable
-from control.sim.devices.ttl import record_effect
+from control.sim.devices.rtio import record_effect
+from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (DEFAULT_PROFILE, SPIT_DDS_RD, SPIT_DDS_WR,
-                                        SPI_CONFIG, SPI_END, SPI_INPUT, RegIOUpdate,
-                                        urukul_sta_pll_lock, urukul_sta_smp_err,
-                                        UrukulChannel, _i32)
+                                        SPI_CONFIG, urukul_sta_pll_lock,
+                                        urukul_sta_smp_err, UrukulChannel, _i32)
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "AD9910",
-    "PHASE_MODE_CONTINUOUS", "PHASE_MODE_ABSOLUTE", "PHASE_MODE_TRACKING",
-    "RAM_DEST_FTW", "RAM_DEST_POW", "RAM_DEST_ASF", "RAM_DEST_POWASF",
-    "RAM_MODE_DIRECTSWITCH", "RAM_MODE_RAMPUP", "RAM_MODE_BIDIR_RAMP",
-    "RAM_MODE_CONT_BIDIR_RAMP", "RAM_MODE_CONT_RAMPUP",
-]
-
+# How ``set_mu`` treats the phase: the accumulator runs on (continuous), is cleared at
+# each IO_UPDATE (absolute), or is cleared and the POW offset by the phase the tone would
+# have reached since ``ref_time_mu`` (tracking). -1: the channel's ``phase_mode``.
 _PHASE_MODE_DEFAULT = -1
-PHASE_MODE_CONTINUOUS = 0
-PHASE_MODE_ABSOLUTE = 1
-PHASE_MODE_TRACKING = 2
+PHASE_MODE_CONTINUOUS, PHASE_MODE_ABSOLUTE, PHASE_MODE_TRACKING = range(3)
 
-_AD9910_REG_CFR1 = 0x00
-_AD9910_REG_CFR2 = 0x01
-_AD9910_REG_CFR3 = 0x02
-_AD9910_REG_AUX_DAC = 0x03
-_AD9910_REG_IO_UPDATE = 0x04
-_AD9910_REG_FTW = 0x07
-_AD9910_REG_POW = 0x08
-_AD9910_REG_ASF = 0x09
-_AD9910_REG_SYNC = 0x0a
-_AD9910_REG_RAMP_LIMIT = 0x0b
-_AD9910_REG_RAMP_STEP = 0x0c
-_AD9910_REG_RAMP_RATE = 0x0d
-_AD9910_REG_PROFILE0 = 0x0e
-_AD9910_REG_PROFILE1 = 0x0f
-_AD9910_REG_PROFILE2 = 0x10
-_AD9910_REG_PROFILE3 = 0x11
-_AD9910_REG_PROFILE4 = 0x12
-_AD9910_REG_PROFILE5 = 0x13
-_AD9910_REG_PROFILE6 = 0x14
-_AD9910_REG_PROFILE7 = 0x15
-_AD9910_REG_RAM = 0x16
+# Which parameter RAM playback drives (the POWASF words carry both), and how it plays.
+RAM_DEST_FTW, RAM_DEST_POW, RAM_DEST_ASF, RAM_DEST_POWASF = range(4)
+(RAM_MODE_DIRECTSWITCH, RAM_MODE_RAMPUP, RAM_MODE_BIDIR_RAMP, RAM_MODE_CONT_BIDIR_RAMP,
+ RAM_MODE_CONT_RAMPUP) = range(5)
 
-RAM_DEST_FTW = 0
-RAM_DEST_POW = 1
-RAM_DEST_ASF = 2
-RAM_DEST_POWASF = 3
+__all__ = ["AD9910"] + [name for name in list(globals())
+                        if name.startswith(("PHASE_MODE_", "RAM_DEST_", "RAM_MODE_"))]
 
-RAM_MODE_DIRECTSWITCH = 0
-RAM_MODE_RAMPUP = 1
-RAM_MODE_BIDIR_RAMP = 2
-RAM_MODE_CONT_BIDIR_RAMP = 3
-RAM_MODE_CONT_RAMPUP = 4
+# The register map, by address (datasheet order): control registers 1-3, the auxiliary
+# DAC, the I/O update rate; after two unused addresses the single-tone FTW, POW and ASF,
+# multichip sync, the digital ramp's limits, step and rate; the eight profiles; the RAM.
+_REG_CFR1, _REG_CFR2, _REG_CFR3, _REG_AUX_DAC, _REG_IO_UPDATE = range(0x00, 0x05)
+(_REG_FTW, _REG_POW, _REG_ASF, _REG_SYNC, _REG_RAMP_LIMIT, _REG_RAMP_STEP, _REG_RAMP_RATE,
+ _REG_PROFILE0) = range(0x07, 0x0f)
+_REG_RAM = _REG_PROFILE0 + 8
 
+# The profile ``set_profile_ram`` writes unless told otherwise.
 _DEFAULT_PROFILE_RAM = 0
 
 # The highest frequency the simulator accepts, as a fraction of sysclk (the AD9910 is
@@ -135,21 +112,55 @@ MAX_FREQUENCY_FRACTION = 0.4
 # alignment tuning.
 _SYNC_EDGE_MU = 1
 
+# The PLL: the reference divider per CPLD ``clk_div``, and each ``pll_vco`` range (MHz).
+_REFCLK_DIVIDER = (4, 1, 2, 4)
+_VCO_RANGES_MHZ = ((370, 510), (420, 590), (500, 700), (600, 880), (700, 950), (820, 1150))
+
 _MS = 1e-3
 _US = 1e-6
 
 
+def _sysclk(refclk, clk_div, pll_en, pll_n, pll_vco, pll_cp):
+    """The DDS clock (Hz) from the board's reference and the PLL settings, which are
+    checked as ARTIQ's driver checks them (``AssertionError``)."""
+    reference = refclk / _REFCLK_DIVIDER[clk_div]
+    if not pll_en:
+        sysclk = reference
+    else:
+        sysclk = reference * pll_n
+        _require(reference <= 60e6,
+                 "AD9910 PLL reference {} Hz above 60 MHz".format(reference))
+        _require(12 <= pll_n <= 127, "AD9910 pll_n {} outside 12-127".format(pll_n))
+        _require(0 <= pll_vco <= 5, "AD9910 pll_vco {} outside 0-5".format(pll_vco))
+        low, high = _VCO_RANGES_MHZ[pll_vco]
+        _require(low <= sysclk / 1e6 <= high,
+                 "AD9910 sysclk {} MHz outside VCO range {} ({}-{} MHz)".format(
+                     sysclk / 1e6, pll_vco, low, high))
+        _require(0 <= pll_cp <= 7, "AD9910 pll_cp {} outside 0-7".format(pll_cp))
+    _require(sysclk <= 1e9, "AD9910 sysclk {} Hz above 1 GHz".format(sysclk))
+    return sysclk
+
+
+def _cfr3(pll_vco, pll_cp, pll_en, pll_n):
+    """CFR3 as the driver writes it: the PLL's VCO range, charge pump current, enable
+    and multiplier over the bits the driver always sets."""
+    fixed = 0x0807c000
+    return fixed | (pll_vco << 24) | (pll_cp << 19) | (pll_en << 8) | (pll_n << 1)
+
+
+_CFR3_PFD_RESET = 1 << 10  # holds the PLL's phase-frequency detector in reset
+
+
 class SyncDataUser:
-    """SYNC tuning values from the device database."""
+    """SYNC tuning values written in the device database; nothing to read at ``init``."""
 
     def __init__(self, core, sync_delay_seed, io_update_delay):
         self.core = core
-        self.sync_delay_seed = sync_delay_seed
-        self.io_update_delay = io_update_delay
+        self.sync_delay_seed, self.io_update_delay = sync_delay_seed, io_update_delay
 
     @portable
     def init(self):
-        pass
+        return None
 
 
 class SyncDataEeprom:
@@ -159,16 +170,14 @@ class SyncDataEeprom:
 
     def __init__(self, dmgr, core, eeprom_str):
         self.core = core
-        device, offset = eeprom_str.split(":")
-        self.eeprom_device = device
-        self.eeprom_offset = int(offset)
-        self.sync_delay_seed = 0
-        self.io_update_delay = 0
+        name, offset = eeprom_str.split(":")
+        self.eeprom_device, self.eeprom_offset = name, int(offset)
+        # until ``init`` reads the EEPROM
+        self.sync_delay_seed = self.io_update_delay = 0
 
     @portable
     def init(self):
-        self.sync_delay_seed = np.int32(-1)
-        self.io_update_delay = np.int32(0)
+        self.sync_delay_seed, self.io_update_delay = np.int32(-1), np.int32(0)
 
 
 class AD9910(UrukulChannel):
@@ -186,49 +195,23 @@ class AD9910(UrukulChannel):
 
     def __init__(self, dmgr, chip_select, cpld_device, sw_device=None, pll_n=40, pll_cp=7,
                  pll_vco=5, sync_delay_seed=-1, io_update_delay=0, pll_en=1, _key=None):
-        self.kernel_invariants = {"cpld", "core", "bus", "chip_select", "pll_en", "pll_n",
-                                  "pll_vco", "pll_cp", "ftw_per_hz", "sysclk_per_mu",
-                                  "sysclk", "sync_data"}
-        self.cpld = dmgr.get(cpld_device)
-        self.core = self.cpld.core
-        self.bus = self.cpld.bus
-        if not 3 <= chip_select <= 7:
-            raise AssertionError("AD9910 chip_select must be 3-7, not {}".format(chip_select))
-        self.chip_select = chip_select
-        if sw_device:
-            self.sw = dmgr.get(sw_device)
-            self.kernel_invariants.add("sw")
-        clk = self.cpld.refclk / [4, 1, 2, 4][self.cpld.clk_div]
-        self.pll_en = pll_en
-        self.pll_n = pll_n
-        self.pll_vco = pll_vco
-        self.pll_cp = pll_cp
-        if pll_en:
-            sysclk = clk * pll_n
-            _require(clk <= 60e6, "AD9910 PLL reference {} Hz above 60 MHz".format(clk))
-            _require(12 <= pll_n <= 127, "AD9910 pll_n {} outside 12-127".format(pll_n))
-            _require(0 <= pll_vco <= 5, "AD9910 pll_vco {} outside 0-5".format(pll_vco))
-            vco_min, vco_max = [(370, 510), (420, 590), (500, 700), (600, 880), (700, 950),
-                                (820, 1150)][pll_vco]
-            _require(vco_min <= sysclk / 1e6 <= vco_max,
-                     "AD9910 sysclk {} MHz outside VCO range {} ({}-{} MHz)".format(
-                         sysclk / 1e6, pll_vco, vco_min, vco_max))
-            _require(0 <= pll_cp <= 7, "AD9910 pll_cp {} outside 0-7".format(pll_cp))
-        else:
-            sysclk = clk
-        _require(sysclk <= 1e9, "AD9910 sysclk {} Hz above 1 GHz".format(sysclk))
+        self._join_board("AD9910", dmgr, chip_select, cpld_device, sw_device, 3,
+                         ("pll_en", "pll_n", "pll_vco", "pll_cp", "ftw_per_hz",
+                          "sysclk_per_mu", "sysclk", "sync_data"))
+        self.pll_en, self.pll_n, self.pll_vco, self.pll_cp = pll_en, pll_n, pll_vco, pll_cp
+        sysclk = _sysclk(self.cpld.refclk, self.cpld.clk_div, pll_en, pll_n, pll_vco, pll_cp)
+        self.sysclk = sysclk
         self.ftw_per_hz = (1 << 32) / sysclk
         self.sysclk_per_mu = int(round(sysclk * self.core.ref_period))
-        self.sysclk = sysclk
-        self.io_update = self.cpld.io_update if self.cpld.io_update \
-            else RegIOUpdate(self.cpld, self.chip_select)
-        if isinstance(sync_delay_seed, str) or isinstance(io_update_delay, str):
-            if sync_delay_seed != io_update_delay:
-                raise ValueError("When using EEPROM, sync_delay_seed must be equal to "
-                                 "io_update_delay")
+        self.io_update = self._io_update_line()
+        from_eeprom = isinstance(sync_delay_seed, str) or isinstance(io_update_delay, str)
+        if not from_eeprom:
+            self.sync_data = SyncDataUser(self.core, sync_delay_seed, io_update_delay)
+        elif sync_delay_seed == io_update_delay:
             self.sync_data = SyncDataEeprom(dmgr, self.core, sync_delay_seed)
         else:
-            self.sync_data = SyncDataUser(self.core, sync_delay_seed, io_update_delay)
+            raise ValueError("When using EEPROM, sync_delay_seed must be equal to "
+                             "io_update_delay")
         self.phase_mode = PHASE_MODE_CONTINUOUS
 
         # ---- simulation
@@ -240,16 +223,14 @@ class AD9910(UrukulChannel):
         self._sig_freq = sig(self._key, "frequency", "real", init=0.0)
         self._sig_phase = sig(self._key, "phase", "real", init=0.0)
         self._sig_amp = sig(self._key, "amplitude", "real", init=0.0)
-        cfr3 = (0x0807c000 | (pll_vco << 24) | (pll_cp << 19) | (pll_en << 8) |
-                (pll_n << 1))
         # active registers, as ARTIQ's init leaves them; writes wait in _pending
-        self._regs = {_AD9910_REG_CFR1: 2,
-                      _AD9910_REG_CFR2: (1 << 24) | (1 << 16) | (1 << 5),
-                      _AD9910_REG_CFR3: cfr3, _AD9910_REG_AUX_DAC: 0x7f,
-                      _AD9910_REG_FTW: 0, _AD9910_REG_POW: 0, _AD9910_REG_ASF: 0,
-                      _AD9910_REG_SYNC: 0}
+        self._regs = {_REG_CFR1: 2,
+                      _REG_CFR2: (1 << 24) | (1 << 16) | (1 << 5),
+                      _REG_CFR3: _cfr3(pll_vco, pll_cp, pll_en, pll_n), _REG_AUX_DAC: 0x7f,
+                      _REG_FTW: 0, _REG_POW: 0, _REG_ASF: 0,
+                      _REG_SYNC: 0}
         for p in range(8):
-            self._regs[_AD9910_REG_PROFILE0 + p] = 0
+            self._regs[_REG_PROFILE0 + p] = 0
         self._pending = {}
         self._ram = [0] * 1024
         self._pins = DEFAULT_PROFILE
@@ -285,26 +266,26 @@ class AD9910(UrukulChannel):
     def _refresh(self, t):
         """Record what the chip outputs now, if it changed."""
         regs = self._regs
-        cfr1 = regs[_AD9910_REG_CFR1]
+        cfr1 = regs[_REG_CFR1]
         shown = self._shown
         if cfr1 & (1 << 31):
             dest = (cfr1 >> 29) & 3
             self._warn_once("ram", "RAM mode is not simulated: the RAM destination keeps "
                                    "its last value; the other parameters come from the "
                                    "FTW/POW/ASF registers")
-            f = regs[_AD9910_REG_FTW] / self.ftw_per_hz if dest != RAM_DEST_FTW \
+            f = regs[_REG_FTW] / self.ftw_per_hz if dest != RAM_DEST_FTW \
                 else shown[0]
-            p = regs[_AD9910_REG_POW] / 0x10000 \
+            p = regs[_REG_POW] / 0x10000 \
                 if dest not in (RAM_DEST_POW, RAM_DEST_POWASF) else shown[1]
-            a = ((regs[_AD9910_REG_ASF] >> 2) & 0x3fff) / float(0x3fff) \
+            a = ((regs[_REG_ASF] >> 2) & 0x3fff) / float(0x3fff) \
                 if dest not in (RAM_DEST_ASF, RAM_DEST_POWASF) else shown[2]
         else:
-            word = regs[_AD9910_REG_PROFILE0 + self._pins]
+            word = regs[_REG_PROFILE0 + self._pins]
             f = (word & 0xffffffff) / self.ftw_per_hz
             p = ((word >> 32) & 0xffff) / 0x10000
             if cfr1 & (1 << 9):  # OSK: the ASF register
-                asf = (regs[_AD9910_REG_ASF] >> 2) & 0x3fff
-            elif regs[_AD9910_REG_CFR2] & (1 << 24):
+                asf = (regs[_REG_ASF] >> 2) & 0x3fff
+            elif regs[_REG_CFR2] & (1 << 24):
                 asf = (word >> 48) & 0x3fff
             else:
                 asf = 0x3fff
@@ -324,9 +305,9 @@ class AD9910(UrukulChannel):
 
     def _effective_ftw(self):
         regs = self._regs
-        if regs[_AD9910_REG_CFR2] & (1 << 16) and not regs[_AD9910_REG_CFR1] & (1 << 31):
-            return regs[_AD9910_REG_PROFILE0 + self._pins] & 0xffffffff
-        return regs[_AD9910_REG_FTW]
+        if regs[_REG_CFR2] & (1 << 16) and not regs[_REG_CFR1] & (1 << 31):
+            return regs[_REG_PROFILE0 + self._pins] & 0xffffffff
+        return regs[_REG_FTW]
 
     def _check_frequency(self, frequency):
         if not 0.0 <= frequency <= self._max_frequency:
@@ -361,7 +342,7 @@ class AD9910(UrukulChannel):
             (int(data_low) & 0xffffffff)
 
     def _reg_value(self, addr):
-        if addr == _AD9910_REG_FTW:
+        if addr == _REG_FTW:
             return self._effective_ftw()
         return self._regs.get(addr, 0)
 
@@ -424,7 +405,7 @@ class AD9910(UrukulChannel):
     def set_cfr1(self, power_down=0b0000, phase_autoclear=0, drg_load_lrr=0,
                  drg_autoclear=0, phase_clear=0, internal_profile=0, ram_destination=0,
                  ram_enable=0, manual_osk_external=0, osk_enable=0, select_auto_osk=0):
-        self.write32(_AD9910_REG_CFR1,
+        self.write32(_REG_CFR1,
                      (ram_enable << 31) | (ram_destination << 29) |
                      (manual_osk_external << 23) | (internal_profile << 17) |
                      (drg_load_lrr << 15) | (drg_autoclear << 14) |
@@ -435,7 +416,7 @@ class AD9910(UrukulChannel):
     def set_cfr2(self, asf_profile_enable=1, drg_destination=0, drg_enable=0,
                  drg_nodwell_high=0, drg_nodwell_low=0, effective_ftw=1,
                  sync_validation_disable=0, matched_latency_enable=0):
-        self.write32(_AD9910_REG_CFR2,
+        self.write32(_REG_CFR2,
                      (asf_profile_enable << 24) | (drg_destination << 20) |
                      (drg_enable << 19) | (drg_nodwell_high << 18) |
                      (drg_nodwell_low << 17) | (effective_ftw << 16) |
@@ -448,45 +429,59 @@ class AD9910(UrukulChannel):
         """ARTIQ's initialization sequence and timing (about 155 ms; 254 ms blind); the
         simulated PLL locks at the first poll."""
         tl = self._tl
-        self.sync_data.init()
-        if self.sync_data.sync_delay_seed >= 0 and not self.cpld.sync_div:
-            raise ValueError("parent CPLD does not drive SYNC")
-        if self.sync_data.sync_delay_seed >= 0:
+        sync = self.sync_data
+        sync.init()
+        if sync.sync_delay_seed >= 0:
+            # SYNC tuning needs SYNC_IN from the CPLD and whole sysclk cycles per mu.
+            if not self.cpld.sync_div:
+                raise ValueError("parent CPLD does not drive SYNC")
             if self.sysclk_per_mu != self.sysclk * self.core.ref_period:
                 raise ValueError("incorrect clock ratio for synchronization")
         tl.take_time(50 * _MS)
+        # SPI mode (CFR1); the AUX DAC's reset value then shows an AD9910 answers.
         self.set_cfr1()
         self.io_update.pulse(1 * _MS)
         tl.take_time(1 * _MS)
         if not blind:
-            if self.read32(_AD9910_REG_AUX_DAC) & 0xff != 0x7f:
+            if self.read32(_REG_AUX_DAC) & 0xff != 0x7f:
                 raise ValueError("Urukul AD9910 AUX_DAC mismatch")
             tl.take_time(50 * _US)
+        # Amplitude from the profiles, effective FTW readback, SYNC validation off.
         self.set_cfr2(sync_validation_disable=1)
         self.io_update.pulse(1 * _MS)
-        cfr3 = (0x0807c000 | (self.pll_vco << 24) | (self.pll_cp << 19) |
-                (self.pll_en << 8) | (self.pll_n << 1))
-        self.write32(_AD9910_REG_CFR3, cfr3 | 0x400)  # PFD reset
-        self.io_update.pulse(1 * _US)
-        if self.pll_en:
-            self.write32(_AD9910_REG_CFR3, cfr3)
-            self.io_update.pulse(1 * _MS)
-            if blind:
-                tl.take_time(100 * _MS)
-            else:
-                bit = dds_channel_idx if self.chip_select == 3 else self.chip_select - 4
-                for attempt in range(100):
-                    lock = urukul_sta_pll_lock(self.cpld.sta_read())
-                    tl.take_time(1 * _MS)
-                    if lock & (1 << bit):
-                        break
-                    if attempt >= 99:
-                        raise ValueError("PLL lock timeout")
+        self._start_pll(blind, self._status_bit(dds_channel_idx))
         tl.take_time(10 * _US)
-        if self.sync_data.sync_delay_seed >= 0 and not blind and self.chip_select != 3:
-            self.tune_sync_delay(self.sync_data.sync_delay_seed)
+        if sync.sync_delay_seed >= 0 and not blind and self.chip_select != 3:
+            self.tune_sync_delay(sync.sync_delay_seed)
         tl.take_time(1 * _MS)
         self.cpld.cfg_write(self.cpld.cfg_reg)
+
+    def _status_bit(self, dds_channel_idx):
+        """This chip's bit in the CPLD's status nibbles (chip select 3: the channel
+        ``dds_channel_idx`` names)."""
+        return dds_channel_idx if self.chip_select == 3 else self.chip_select - 4
+
+    def _start_pll(self, blind, status_bit):
+        """CFR3 with the phase detector in reset; with the PLL on, CFR3 again to release
+        it and the wait for lock: 100 ms when ``blind``, else the CPLD's PLL_LOCK bit
+        polled every ms, for 100 ms at most."""
+        tl = self._tl
+        cfr3 = _cfr3(self.pll_vco, self.pll_cp, self.pll_en, self.pll_n)
+        self.write32(_REG_CFR3, cfr3 | _CFR3_PFD_RESET)
+        self.io_update.pulse(1 * _US)
+        if not self.pll_en:
+            return
+        self.write32(_REG_CFR3, cfr3)
+        self.io_update.pulse(1 * _MS)
+        if blind:
+            tl.take_time(100 * _MS)
+            return
+        for _poll in range(100):
+            locked = (urukul_sta_pll_lock(self.cpld.sta_read()) >> status_bit) & 1
+            tl.take_time(1 * _MS)
+            if locked:
+                return
+        raise ValueError("PLL lock timeout")
 
     @portable
     def power_down(self, bits=0b1111):
@@ -515,43 +510,56 @@ class AD9910(UrukulChannel):
                                    RAM_DEST_POWASF):
             raise ValueError("{}: unknown RAM destination {} (simulator check)".format(
                 self._key, ram_destination))
-        if phase_mode == _PHASE_MODE_DEFAULT:
-            phase_mode = self.phase_mode
+        mode = self.phase_mode if phase_mode == _PHASE_MODE_DEFAULT else phase_mode
+        clears_phase = mode != PHASE_MODE_CONTINUOUS
         tl = self._tl
         tl.now &= ~7  # align to the coarse RTIO clock (SYNC_CLK)
         pow_ = int(pow_)
-        if phase_mode != PHASE_MODE_CONTINUOUS:
+        if clears_phase:
             self._warn_once("phase_mode", "absolute/tracking phase mode: the recorded phase "
                                           "is the written POW, which the ion model treats "
                                           "as a continuous-phase offset")
-            self.set_cfr1(phase_autoclear=1)
-            if phase_mode == PHASE_MODE_TRACKING and ref_time_mu < 0:
-                ref_time_mu = 0
+            self.set_cfr1(phase_autoclear=1)  # the accumulator clears at IO_UPDATE
+            if ref_time_mu < 0 and mode == PHASE_MODE_TRACKING:
+                ref_time_mu = 0  # tracking without a reference: since time 0
             if ref_time_mu >= 0:
-                dt = int(_i32(int(_i32(tl.now)) - int(_i32(ref_time_mu))))
-                pow_ = int(_i32(pow_ + (int(_i32(int(_i32(dt * int(_i32(ftw)))) *
-                                                 self.sysclk_per_mu)) >> 16)))
+                pow_ = self._tracking_pow(pow_, ftw, ref_time_mu)
         if ram_destination == -1:
-            self.write64(_AD9910_REG_PROFILE0 + profile, (asf << 16) | (pow_ & 0xffff), ftw)
+            self.write64(_REG_PROFILE0 + profile, (asf << 16) | (pow_ & 0xffff), ftw)
         else:
-            if ram_destination != RAM_DEST_FTW:
-                self.set_ftw(ftw)
-            if ram_destination != RAM_DEST_POWASF:
-                if ram_destination != RAM_DEST_ASF:
-                    self.set_asf(asf)
-                if ram_destination != RAM_DEST_POW:
-                    self.set_pow(pow_)
+            self._write_tone_registers(ram_destination, ftw, pow_, asf)
         tl.now += int(self.sync_data.io_update_delay)
         self.io_update.pulse_mu(8)  # the new values take effect at its rising edge
         tl.now &= ~7
-        if phase_mode != PHASE_MODE_CONTINUOUS:
-            self.set_cfr1()
+        if clears_phase:
+            self.set_cfr1()  # the next IO_UPDATE leaves the accumulator running
         return np.int32(pow_)
+
+    def _tracking_pow(self, pow_, ftw, ref_time_mu):
+        """``pow_`` plus the phase a tone of ``ftw`` has gone through since
+        ``ref_time_mu``, in the core device's 32-bit arithmetic: elapsed mu times FTW
+        times sysclk cycles per mu, whose upper 16 bits are turns in POW units."""
+        elapsed = int(_i32(int(_i32(self._tl.now)) - int(_i32(ref_time_mu))))
+        turns = int(_i32(elapsed * int(_i32(ftw))))
+        turns = int(_i32(turns * self.sysclk_per_mu))
+        return int(_i32(pow_ + (turns >> 16)))
+
+    def _write_tone_registers(self, ram_destination, ftw, pow_, asf):
+        """With RAM playback driving ``ram_destination``, the tone's other parameters go
+        to their own registers: FTW, then ASF, then POW."""
+        ram_has_pow = ram_destination in (RAM_DEST_POW, RAM_DEST_POWASF)
+        ram_has_asf = ram_destination in (RAM_DEST_ASF, RAM_DEST_POWASF)
+        if ram_destination != RAM_DEST_FTW:
+            self.set_ftw(ftw)
+        if not ram_has_asf:
+            self.set_asf(asf)
+        if not ram_has_pow:
+            self.set_pow(pow_)
 
     @portable
     def get_mu(self, profile=DEFAULT_PROFILE):
         """(FTW, POW, ASF) of a profile, read back over SPI (8640 mu; the CPU waits)."""
-        data = int(self.read64(_AD9910_REG_PROFILE0 + profile))
+        data = int(self.read64(_REG_PROFILE0 + profile))
         return (_i32(data), np.int32((data >> 32) & 0xffff),
                 np.int32((data >> 48) & 0x3fff))
 
@@ -561,31 +569,31 @@ class AD9910(UrukulChannel):
         hi = (step << 8) | (end >> 2)
         lo = ((end << 30) | (start << 14) | (nodwell_high << 5) | (zero_crossing << 3) |
               mode)
-        self.write64(_AD9910_REG_PROFILE0 + profile, hi, lo)
+        self.write64(_REG_PROFILE0 + profile, hi, lo)
 
     @portable
     def set_ftw(self, ftw):
-        self.write32(_AD9910_REG_FTW, ftw)
+        self.write32(_REG_FTW, ftw)
 
     @portable
     def set_asf(self, asf):
-        self.write32(_AD9910_REG_ASF, asf << 2)
+        self.write32(_REG_ASF, asf << 2)
 
     @portable
     def set_pow(self, pow_):
-        self.write16(_AD9910_REG_POW, pow_)
+        self.write16(_REG_POW, pow_)
 
     @portable
     def get_ftw(self):
-        return self.read32(_AD9910_REG_FTW)
+        return self.read32(_REG_FTW)
 
     @portable
     def get_asf(self):
-        return np.int32(int(self.read32(_AD9910_REG_ASF)) >> 2)
+        return np.int32(int(self.read32(_REG_ASF)) >> 2)
 
     @portable
     def get_pow(self):
-        return self.read16(_AD9910_REG_POW)
+        return self.read16(_REG_POW)
 
     # ---- conversions (ARTIQ's)
 
@@ -607,8 +615,8 @@ class AD9910(UrukulChannel):
 
     @portable
     def amplitude_to_asf(self, amplitude):
-        code = _i32(round(amplitude * 0x3fff))
-        if code < 0 or code > 0x3fff:
+        code = _i32(round(amplitude * 0x3fff))  # 14 bits, 0x3fff full scale
+        if not 0 <= code <= 0x3fff:
             raise ValueError("Invalid AD9910 fractional amplitude!")
         return code
 
@@ -710,7 +718,7 @@ class AD9910(UrukulChannel):
 
     @portable
     def set_sync(self, in_delay, window, en_sync_gen=0):
-        self.write32(_AD9910_REG_SYNC,
+        self.write32(_REG_SYNC,
                      (window << 28) | (1 << 27) | (en_sync_gen << 26) | (in_delay << 3))
 
     @portable
@@ -728,54 +736,65 @@ class AD9910(UrukulChannel):
         runs out and returns ``(search_seed, 5)``."""
         if not self.cpld.sync_div:
             raise ValueError("parent cpld does not drive SYNC")
-        span, margin, min_window = 13, 1, 0
-        bit = dds_channel_idx if self.chip_select == 3 else self.chip_select - 4
-        tl = self._tl
+        bit = self._status_bit(dds_channel_idx)
+        # Delays tried around the seed per window (fewer as the window widens), the
+        # window kept below the widest that worked, the narrowest acceptable.
+        span, margin, narrowest = 13, 1, 0
         for window in range(16):
-            found = -1
-            for k in range(span - 2 * window):
-                step = -(k >> 1) - 1 if k & 1 else k >> 1  # 0, -1, +1, -2, +2, ...
-                in_delay = search_seed + step
-                if not 0 <= in_delay <= 31:
-                    continue
-                self.set_sync(in_delay, window)
-                self.clear_smp_err()
-                tl.take_time(100 * _US)
-                err = urukul_sta_smp_err(self.cpld.sta_read())
-                tl.take_time(100 * _US)
-                if not (err >> bit) & 1:
-                    found = in_delay
-                    break
-            if found >= 0:
-                search_seed = found
+            valid = self._valid_sync_delay(search_seed, span - 2 * window, window, bit)
+            if valid >= 0:
+                search_seed = valid  # and try a wider window around it
                 continue
-            if window > min_window:
-                window = max(min_window, window - 1 - margin)
-                self.set_sync(search_seed, window)
-                self.clear_smp_err()
-                tl.take_time(100 * _US)
-                return search_seed, window
-            break
+            if window <= narrowest:
+                break  # not even the narrowest window works
+            backed_off = max(narrowest, window - 1 - margin)
+            self._apply_sync(search_seed, backed_off)
+            return search_seed, backed_off
         raise ValueError("no valid window/delay")
+
+    def _apply_sync(self, in_delay, window):
+        """SYNC_IN delay and validation window set, sampling errors cleared, 100 µs for
+        the chip to sample SYNC_IN with them."""
+        self.set_sync(in_delay, window)
+        self.clear_smp_err()
+        self._tl.take_time(100 * _US)
+
+    def _valid_sync_delay(self, seed, tries, window, status_bit):
+        """The first of ``tries`` delays around ``seed`` (seed, seed - 1, seed + 1,
+        seed - 2, ...; those outside 0-31 skipped) at which the CPLD shows no sampling
+        error for this chip, or -1."""
+        for k in range(tries):
+            offset = k >> 1 if k % 2 == 0 else -(k >> 1) - 1
+            in_delay = seed + offset
+            if not 0 <= in_delay <= 31:
+                continue
+            self._apply_sync(in_delay, window)
+            errors = urukul_sta_smp_err(self.cpld.sta_read())
+            self._tl.take_time(100 * _US)
+            if not (errors >> status_bit) & 1:
+                return in_delay
+        return -1
 
     @portable
     def measure_io_update_alignment(self, delay_start, delay_stop):
         """ARTIQ's DRG measurement sequence and timing; the result comes from a
         simulated SYNC_CLK whose rising edge is ``_SYNC_EDGE_MU`` into each period."""
         tl = self._tl
+        # A frequency ramp into the FTW, one step per SYNC_CLK cycle, without limits.
         self.set_cfr1(drg_load_lrr=1, drg_autoclear=1)
         self.set_cfr2(drg_enable=1)
-        self.write64(_AD9910_REG_RAMP_LIMIT, -1, 0)
-        self.write32(_AD9910_REG_RAMP_RATE, 0x00010000)
-        self.write64(_AD9910_REG_RAMP_STEP, -1, 0)
-        t = (tl.now + 8) & ~7
-        tl.now = t + delay_start
-        self.io_update.pulse_mu(16 - delay_start)
+        self.write64(_REG_RAMP_LIMIT, -1, 0)
+        self.write32(_REG_RAMP_RATE, 0x00010000)
+        self.write64(_REG_RAMP_STEP, -1, 0)
+        coarse = (tl.now + 8) & ~7  # the next coarse RTIO cycle
+        start, stop = coarse + delay_start, coarse + 0x1000 + delay_stop
+        tl.now = start
+        self.io_update.pulse_mu(16 - delay_start)  # the ramp starts
         self.set_cfr1()
-        self.write64(_AD9910_REG_RAMP_STEP, 0, 0)
-        tl.now = t + 0x1000 + delay_stop
-        self.io_update.pulse_mu(16 - delay_stop)
-        self.read32(_AD9910_REG_FTW)
+        self.write64(_REG_RAMP_STEP, 0, 0)
+        tl.now = stop
+        self.io_update.pulse_mu(16 - delay_stop)  # the ramp stops
+        self.read32(_REG_FTW)
         tl.take_time(100 * _US)
         self.set_cfr2(drg_enable=0)
         self.io_update.pulse_mu(8)
@@ -783,23 +802,23 @@ class AD9910(UrukulChannel):
 
         def sync_cycle(time_mu):  # the SYNC_CLK cycle an IO_UPDATE at time_mu lands in
             return -((_SYNC_EDGE_MU - time_mu) // period)
-        ftw = sync_cycle(t + 0x1000 + delay_stop) - sync_cycle(t + delay_start) + 1
-        return np.int32(ftw & 1)
+        steps = sync_cycle(stop) - sync_cycle(start) + 1
+        return np.int32(steps & 1)
 
     @portable
     def tune_io_update_delay(self):
         """ARTIQ's scan for the IO_UPDATE delay farthest from the SYNC_CLK edge."""
-        period = self.sysclk_per_mu * 4
+        period = 4 * self.sysclk_per_mu  # one SYNC_CLK cycle, in mu
         repeat = 100
-        for i in range(period):
-            t = sum(int(self.measure_io_update_alignment(i, i + 2)) for _ in range(repeat))
-            if t != 0:
-                continue
-            left = sum(int(self.measure_io_update_alignment(i, i + 1))
+
+        def odd_cycles(start, stop):  # of ``repeat`` measurements
+            return sum(int(self.measure_io_update_alignment(start, stop))
                        for _ in range(repeat))
-            right = sum(int(self.measure_io_update_alignment(i + 1, i + 2))
-                        for _ in range(repeat))
-            if (left == 0 and right == 0) or (left == repeat and right == repeat):
+        for i in range(period):
+            if odd_cycles(i, i + 2):
+                continue  # the edge is not certainly between i and i + 2
+            left, right = odd_cycles(i, i + 1), odd_cycles(i + 1, i + 2)
+            if left == right and left in (0, repeat):
                 raise ValueError("no clear IO_UPDATE-SYNC_CLK alignment edge found")
             return (i + 1 + period // 2) & (period - 1)
         raise ValueError("no IO_UPDATE-SYNC_CLK alignment edge found")

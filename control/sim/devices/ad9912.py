@@ -35,23 +35,25 @@ Fault (``sim.faults[key]``): ``stuck`` — the chip ignores IO_UPDATE.
 import numpy as np
 
 from control.lang import portable
-from control.sim.devices.ttl import record_effect
-from control.sim.devices.urukul import (SPIT_DDS_RD, SPIT_DDS_WR, SPI_CONFIG, SPI_END,
-                                        SPI_INPUT, RegIOUpdate, UrukulChannel, _i32)
+from control.sim.devices.rtio import record_effect
+from control.sim.devices.spi import SPI_END, SPI_INPUT
+from control.sim.devices.urukul import (SPIT_DDS_RD, SPIT_DDS_WR, SPI_CONFIG, UrukulChannel,
+                                        _i32)
 
 __all__ = ["AD9912"]
 
-# registers (artiq.coredevice.ad9912_reg)
-AD9912_SER_CONF = 0x000
-AD9912_PRODIDH = 0x003
-AD9912_PWRCNTRL1 = 0x010
-AD9912_N_DIV = 0x020
-AD9912_PLLCFG = 0x022
-AD9912_FTW0 = 0x1a6
-AD9912_FTW3 = 0x1a9
-AD9912_FTW5 = 0x1ab
-AD9912_POW0 = 0x1ac
-AD9912_POW1 = 0x1ad
+# The registers the driver touches, by byte address (the AD9912's register map, as
+# ``artiq.coredevice.ad9912_reg`` names it). A multi-byte word sits at consecutive
+# addresses, most significant byte highest, and an MSB-first transfer fills it downwards:
+# the 48-bit FTW in 0x1a6-0x1ab, the 14-bit POW in 0x1ac-0x1ad.
+_SER_CONF = 0x000                 # serial port configuration
+_PRODUCT_ID_HIGH = 0x003          # product ID, 0x002-0x003
+_POWER_DOWN = 0x010               # power-down and enable
+_N_DIVIDER, _PLL_CONFIG = 0x020, 0x022
+_FTW_LOW = 0x1a6
+_FTW_HIGH = _FTW_LOW + 5
+_FTW_LOW_WORD_HIGH = _FTW_LOW + 3  # the top byte of the FTW's low 32 bits
+_POW_HIGH = 0x1ad
 
 MAX_FREQUENCY_FRACTION = 0.4
 _PRODUCT_ID = 0x1982
@@ -59,6 +61,19 @@ _PRODUCT_ID = 0x1982
 _US = 1e-6
 _MS = 1e-3
 _NS = 1e-9
+
+_FTW_SCALE = np.int64(1) << 48      # FTW units per turn of the 48-bit accumulator
+_REFCLK_DIVIDER = (1, 1, 2, 4)      # per CPLD ``clk_div``
+
+
+def _sysclk(refclk, clk_div, pll_en, pll_n):
+    """The DDS clock (Hz): without the PLL, the board's reference; with it, the
+    reference (doubled by the PLL's doubler below 11 MHz) over the CPLD's divider, times
+    ``pll_n``."""
+    if not pll_en:
+        return refclk
+    reference = refclk * 2 if refclk < 11e6 else refclk
+    return reference / _REFCLK_DIVIDER[clk_div] * pll_n
 
 
 class AD9912(UrukulChannel):
@@ -73,31 +88,14 @@ class AD9912(UrukulChannel):
 
     def __init__(self, dmgr, chip_select, cpld_device, sw_device=None, pll_n=10, pll_en=1,
                  _key=None):
-        self.kernel_invariants = {"cpld", "core", "bus", "chip_select", "pll_n", "pll_en",
-                                  "ftw_per_hz"}
-        self.cpld = dmgr.get(cpld_device)
-        self.core = self.cpld.core
-        self.bus = self.cpld.bus
-        if not 4 <= chip_select <= 7:
-            raise AssertionError("AD9912 chip_select must be 4-7, not {}".format(chip_select))
-        self.chip_select = chip_select
-        if sw_device:
-            self.sw = dmgr.get(sw_device)
-            self.kernel_invariants.add("sw")
-        self.pll_en = pll_en
-        self.pll_n = pll_n
-        if pll_en:
-            refclk = self.cpld.refclk
-            if refclk < 11e6:
-                refclk = refclk * 2  # the SYSCLK PLL doubler
-            sysclk = refclk / [1, 1, 2, 4][self.cpld.clk_div] * pll_n
-        else:
-            sysclk = self.cpld.refclk
+        self._join_board("AD9912", dmgr, chip_select, cpld_device, sw_device, 4,
+                         ("pll_n", "pll_en", "ftw_per_hz"))
+        self.pll_en, self.pll_n = pll_en, pll_n
+        sysclk = _sysclk(self.cpld.refclk, self.cpld.clk_div, pll_en, pll_n)
         if not sysclk <= 1e9:
             raise AssertionError("AD9912 sysclk {} Hz above 1 GHz".format(sysclk))
-        self.ftw_per_hz = 1 / sysclk * (np.int64(1) << 48)
-        self.io_update = self.cpld.io_update if self.cpld.io_update \
-            else RegIOUpdate(self.cpld, self.chip_select)
+        self.ftw_per_hz = _FTW_SCALE * (1 / sysclk)
+        self.io_update = self._io_update_line()
 
         # ---- simulation
         self.sysclk = sysclk
@@ -108,7 +106,7 @@ class AD9912(UrukulChannel):
         self._sig_freq = self.sim.signal(self._key, "frequency", "real", init=0.0)
         self._sig_phase = self.sim.signal(self._key, "phase", "real", init=0.0)
         # byte registers: active, and the I/O buffer waiting for IO_UPDATE
-        self._regs = {AD9912_PRODIDH: _PRODUCT_ID >> 8, AD9912_PRODIDH - 1: _PRODUCT_ID & 0xff}
+        self._regs = {_PRODUCT_ID_HIGH: _PRODUCT_ID >> 8, _PRODUCT_ID_HIGH - 1: _PRODUCT_ID & 0xff}
         self._pending = {}
         self._shown = (0.0, 0.0)
         self.cpld._attach(chip_select - 4, self)
@@ -130,8 +128,8 @@ class AD9912(UrukulChannel):
             return
         self._regs.update(self._pending)
         self._pending.clear()
-        ftw = self._word(self._regs, AD9912_FTW5, 6)
-        pow_ = self._word(self._regs, AD9912_POW1, 2) & 0x3fff
+        ftw = self._word(self._regs, _FTW_HIGH, 6)
+        pow_ = self._word(self._regs, _POW_HIGH, 2) & 0x3fff
         new = (ftw / self.ftw_per_hz, pow_ / (1 << 14))
         shown = self._shown
         if new != shown:  # record what changed: a waveform holds changes only
@@ -172,21 +170,22 @@ class AD9912(UrukulChannel):
     @portable
     def init(self):
         """ARTIQ's initialization sequence and timing (about 1.06 ms)."""
-        self.write(AD9912_SER_CONF, 0x99, length=1)
-        self.io_update.pulse(2 * _US)
-        prodid = self.read(AD9912_PRODIDH, length=2)
-        if (prodid != 0x1982) and (prodid != 0x1902):
+        self._write_byte(_SER_CONF, 0x99)  # the serial port's mode
+        if self.read(_PRODUCT_ID_HIGH, length=2) not in (0x1982, 0x1902):
             raise ValueError("Urukul AD9912 product id mismatch")
         self._tl.take_time(50 * _US)
-        self.write(AD9912_PWRCNTRL1, 0x80 | ((~self.pll_en & 1) << 4), length=1)
-        self.io_update.pulse(2 * _US)
+        pll_bypassed = (~self.pll_en & 1) << 4
+        self._write_byte(_POWER_DOWN, 0x80 | pll_bypassed)
         if self.pll_en:
-            self.write(AD9912_N_DIV, self.pll_n // 2 - 2, length=1)
-            self.io_update.pulse(2 * _US)
-            self.write(AD9912_PLLCFG, 0b00001101 if self.cpld.refclk < 11e6 else 0b00000101,
-                       length=1)
-            self.io_update.pulse(2 * _US)
+            self._write_byte(_N_DIVIDER, self.pll_n // 2 - 2)
+            doubler = 0b1000 if self.cpld.refclk < 11e6 else 0
+            self._write_byte(_PLL_CONFIG, 0b0101 | doubler)
         self._tl.take_time(1 * _MS)
+
+    def _write_byte(self, register, value):
+        """One register byte, made active by a 2 µs IO_UPDATE pulse (``init``)."""
+        self.write(register, value, length=1)
+        self.io_update.pulse(2 * _US)
 
     # ---- frequency and phase (the CPLD share comes from UrukulChannel)
 
@@ -205,23 +204,23 @@ class AD9912(UrukulChannel):
         bus._xfer(SPI_CONFIG, 16, SPIT_DDS_WR)     # address POW1, streaming
         bus._xfer(SPI_CONFIG, 32, SPIT_DDS_WR)     # POW1, POW0, FTW5, FTW4
         bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)  # FTW3..FTW0
-        self._store(AD9912_POW1, (int(pow_) << 16) | ((ftw >> 32) & 0xffff), 4)
-        self._store(AD9912_FTW3, ftw & 0xffffffff, 4)
+        self._store(_POW_HIGH, (int(pow_) << 16) | ((ftw >> 32) & 0xffff), 4)
+        self._store(_FTW_LOW_WORD_HIGH, ftw & 0xffffffff, 4)
         self.io_update.pulse(10 * _NS)
 
     @portable
     def get_mu(self):
         """(FTW, POW) read back from the chip; regains slack between the two reads with
         ``core.break_realtime()``, as ARTIQ does."""
-        high = int(self.read(AD9912_POW1, 4)) & 0xffffffff
+        high = int(self.read(_POW_HIGH, 4)) & 0xffffffff
         self.core.break_realtime()
-        low = int(self.read(AD9912_FTW3, 4)) & 0xffffffff
+        low = int(self.read(_FTW_LOW_WORD_HIGH, 4)) & 0xffffffff
         ftw = ((high & 0xffff) << 32) | low
         return np.int64(ftw), np.int32((high >> 16) & 0x3fff)
 
     @portable
     def frequency_to_ftw(self, frequency):
-        return np.int64(round(self.ftw_per_hz * frequency)) & ((np.int64(1) << 48) - 1)
+        return np.int64(round(self.ftw_per_hz * frequency)) & (_FTW_SCALE - 1)
 
     @portable
     def ftw_to_frequency(self, ftw):

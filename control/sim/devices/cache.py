@@ -13,7 +13,7 @@ __all__ = ["CoreCache", "CacheError"]
 
 
 class CacheError(Exception):
-    """Raised when putting a value into a cache row would violate memory safety."""
+    """A ``put`` into a cache row that a running kernel still holds from ``get``."""
     artiq_builtin = True
 
 

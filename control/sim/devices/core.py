@@ -67,7 +67,9 @@ class Core:
 
     def run(self, function, args, kwargs):
         """Run a kernel: as Python, with ``parallel`` blocks rewritten to ARTIQ's
-        semantics. A kernel called from a kernel is a plain call (plus its CPU cost)."""
+        semantics and its calls of host functions charged as the RPCs they would be
+        (:mod:`control.sim.timeline`). A kernel called from a kernel is a plain call (plus
+        its CPU cost)."""
         sim = self.sim
         body = self._bodies.get(function)
         if body is None:

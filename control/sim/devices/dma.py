@@ -34,7 +34,8 @@ DMA_START_NS = 1000.0   # retrieve the trace and start the engine
 
 
 class DMAError(Exception):
-    """Raised when performing an invalid DMA operation."""
+    """A DMA operation the core device refuses: a recording inside a recording, an
+    unknown trace, a stale handle."""
     artiq_builtin = True
 
 
@@ -81,16 +82,20 @@ class CoreDMA:
         self._event_mu = int(DMA_EVENT_NS * scale)
         self._start_mu = int(DMA_START_NS * scale)
 
+    def _new_epoch(self):
+        """Every handle taken so far goes stale (``playback_handle`` refuses it)."""
+        self.epoch += 1
+
     @portable
     def record(self, name, enable_ddma=False):
-        self.epoch += 1
-        self.recorder.name = name
-        self.recorder.enable_ddma = enable_ddma
-        return self.recorder
+        self._new_epoch()
+        recorder = self.recorder
+        recorder.name, recorder.enable_ddma = name, enable_ddma
+        return recorder
 
     @portable
     def erase(self, name):
-        self.epoch += 1
+        self._new_epoch()
         self._traces.pop(name, None)
 
     def _retrieve(self, name):

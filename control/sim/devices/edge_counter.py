@@ -35,19 +35,19 @@ from collections import deque
 import numpy as np
 
 from control.lang import portable
+from control.sim.devices.rtio import one_channel
 
 __all__ = ["EdgeCounter", "CounterOverflow", "CONFIG_COUNT_RISING", "CONFIG_COUNT_FALLING",
            "CONFIG_SEND_COUNT_EVENT", "CONFIG_RESET_TO_ZERO"]
 
-CONFIG_COUNT_RISING = 0b0001
-CONFIG_COUNT_FALLING = 0b0010
-CONFIG_SEND_COUNT_EVENT = 0b0100
-CONFIG_RESET_TO_ZERO = 0b1000
+# The gateware's configuration word, one bit each: count rising edges, count falling
+# edges, send the count as an input event, then reset it to zero.
+(CONFIG_COUNT_RISING, CONFIG_COUNT_FALLING, CONFIG_SEND_COUNT_EVENT,
+ CONFIG_RESET_TO_ZERO) = (1 << bit for bit in range(4))
 
 
 class CounterOverflow(Exception):
-    """Raised when an edge counter value is read which indicates that the counter might
-    have overflowed."""
+    """A count read back at the counter's maximum: the edges may have wrapped it."""
 
 
 class EdgeCounter:
@@ -72,9 +72,7 @@ class EdgeCounter:
         self._counting = None     # (since, edges per photon) while counting is enabled
         self._events = deque()    # unread count events: (timestamp, [segments])
 
-    @staticmethod
-    def get_rtio_channels(channel, **kwargs):
-        return [(channel, None)]
+    get_rtio_channels = staticmethod(one_channel)
 
     # ---- gates (timeline: the gate duration)
 

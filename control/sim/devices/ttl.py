@@ -51,7 +51,8 @@ from collections import deque
 
 import numpy as np
 
-from control.lang import RTIOUnderflow, portable
+from control.lang import portable
+from control.sim.devices.rtio import one_channel, rtio_event
 
 __all__ = ["TTLOut", "TTLInOut", "TTLClockGen", "COUNT_READS_EACH_EVENT"]
 
@@ -61,40 +62,6 @@ __all__ = ["TTLOut", "TTLInOut", "TTLClockGen", "COUNT_READS_EACH_EVENT"]
 # the CPU waited for the gate to close overlap that wait; those of a second channel read
 # afterwards do not).
 COUNT_READS_EACH_EVENT = False
-
-
-# ---- shared by the simulated drivers: RTIO events that are not recorded, and effects
-
-def rtio_event(sim, channel, what):
-    """One RTIO output event that changes nothing the recorder shows (an SPI word, a
-    sample request): the slack check and CPU cost of ``Simulation.output``, without a
-    record. Inside a DMA recording it is captured as ``(time, None, what)``."""
-    tl = sim.timeline
-    cap = sim.dma_capture
-    if cap is not None:
-        cap.append((tl.now, None, what))
-        return
-    now = tl.now
-    if now < tl.cpu + tl.latency_mu and tl.slack.enabled:
-        sim.underflows += 1
-        raise RTIOUnderflow(
-            "RTIO underflow at {} mu, channel {} ({}): slack {} mu; the CPU reaches this "
-            "event at about {} mu".format(now, channel if channel is not None else "?",
-                                          what, now - tl.cpu, tl.cpu))
-    tl.cpu += tl.event_mu
-    sim.rtio_events += 1
-
-
-def record_effect(sim, time_mu, sig, value):
-    """A change the hardware makes by itself at ``time_mu`` as the result of events
-    already submitted (a register latched at the end of an SPI transfer, DDS values taking
-    effect at IO_UPDATE): recorded, with no slack check and no CPU cost. Inside a DMA
-    recording it is captured as ``(time, sig, value, "effect")`` and replayed as such."""
-    cap = sim.dma_capture
-    if cap is not None:
-        cap.append((time_mu, sig, value, "effect"))
-        return
-    sim.recorder.record(time_mu, sig.id, value)
 
 
 def _check_duration(key, duration, what, unit):
@@ -126,9 +93,7 @@ class _TTLBase:
         if self._stuck_on:
             self._out = self._special_output
 
-    @staticmethod
-    def get_rtio_channels(channel, **kwargs):
-        return [(channel, None)]
+    get_rtio_channels = staticmethod(one_channel)
 
     def _add_edge_hook(self, hook):
         """Call ``hook(time_mu)`` at each rising edge of the output (the Urukul CPLD uses
@@ -216,12 +181,13 @@ class TTLInOut(_TTLBase):
 
     def __init__(self, dmgr, channel, gate_latency_mu=None, core_device="core", _key=None):
         self._setup(dmgr, channel, core_device, _key)
-        if gate_latency_mu is None:
-            gate_latency_mu = 13 * self.core.ref_multiplier
-        self.gate_latency_mu = gate_latency_mu
-        self.target_oe = (channel << 8) + 1
-        self.target_sens = (channel << 8) + 2
-        self.target_sample = (channel << 8) + 3
+        # A gate's end reaches the input through a slower path: reads wait this long
+        # after it (ARTIQ's default: 13 coarse RTIO cycles).
+        self.gate_latency_mu = 13 * self.core.ref_multiplier if gate_latency_mu is None \
+            else gate_latency_mu
+        # The channel's addresses after the output's: output enable, sensitivity, sample.
+        self.target_oe, self.target_sens, self.target_sample = \
+            (self.target_o + offset for offset in (1, 2, 3))
         self._sig_oe = self.sim.signal(self._key, "oe", "bool", init=0)
         self._sig_sens = self.sim.signal(self._key, "sensitivity", "int", size=2, init=0)
         self._out = self._special_output  # keeps the output level for loopback sampling
@@ -392,9 +358,9 @@ class TTLInOut(_TTLBase):
     @portable
     def sample_get_nonrt(self):
         self.sample_input()
-        r = self.sample_get()
-        self.core.break_realtime()
-        return r
+        level = self.sample_get()
+        self.core.break_realtime()  # the read took the slack
+        return level
 
     # ---- watching (no transitions are simulated)
 
@@ -429,17 +395,14 @@ class TTLClockGen:
     kernel_invariants = {"core", "channel", "target", "acc_width"}
 
     def __init__(self, dmgr, channel, acc_width=24, core_device="core", _key=None):
-        self.core = dmgr.get(core_device)
-        self.channel = channel
-        self.target = channel << 8
+        core = self.core = dmgr.get(core_device)
+        self.sim = core.sim
+        self.channel, self.target = channel, channel << 8  # one output address
         self.acc_width = np.int64(acc_width)
-        self.sim = self.core.sim
-        self._key = _key if _key is not None else "clkgen_ch{}".format(channel)
+        self._key = "clkgen_ch{}".format(channel) if _key is None else _key
         self._sig_freq = self.sim.signal(self._key, "frequency", "real", init=0.0)
 
-    @staticmethod
-    def get_rtio_channels(channel, **kwargs):
-        return [(channel, None)]
+    get_rtio_channels = staticmethod(one_channel)
 
     @portable
     def frequency_to_ftw(self, frequency):

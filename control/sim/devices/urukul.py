@@ -1,16 +1,13 @@
 """Simulated ``artiq.coredevice.urukul``: the Urukul CPLD (configuration register, RF
-switches, profile pins, IO_UPDATE, digital step attenuators) and its SPI bus.
+switches, profile pins, IO_UPDATE, digital step attenuators).
 
 Same constructor, methods, constants, conversions and errors as ARTIQ's driver, for CPLD
-protocol revisions 8 and 9 (default 9, as ARTIQ). The Urukul SPI master is simulated here
-(``CPLD.bus``, the timing twin of ``artiq.coredevice.spi2.SPIMaster``): the ``spi_device``
-entry itself is not built, as the CPLD and its DDS channels are its only users.
-
-SPI timing, as ``SPIMaster``: ``set_config_mu`` is one output event and advances one
-coarse period (``ref_multiplier`` mu, 8); ``write`` is one output event and advances
-``((length + 1) * div + 1) * ref_multiplier`` mu; ``read`` does not advance but the CPU
-waits for the end of the transfer. Every SPI word goes through the slack model (an
-SPI-heavy sequence can underflow, as on hardware) and is not recorded.
+protocol revisions 8 and 9 (default 9, as ARTIQ). The board's SPI bus is
+``CPLD.bus``, a :class:`~control.sim.devices.spi.SPIBus` (the timing twin of
+``artiq.coredevice.spi2.SPIMaster``, see :mod:`control.sim.devices.spi`): the
+``spi_device`` entry itself is not built, as the CPLD and its DDS channels are its only
+users. Every SPI word goes through the slack model (an SPI-heavy sequence can underflow,
+as on hardware) and is not recorded.
 
 Timeline per method, with the default 8 mu coarse period (``P9``/``P8``: protocol rev.):
 
@@ -43,96 +40,81 @@ outside its 8-bit code, an unsupported ``proto_rev`` raises ``ValueError``, inva
 range), an 8-bit attenuation code outside 0–255, a channel outside 0–3, a profile
 outside 0–7 each raise ``ValueError``.
 """
-from collections import deque
-
 import numpy as np
 
 from control.lang import portable
-from control.sim.devices.ttl import _TTLBase, record_effect, rtio_event
+from control.sim.devices.rtio import record_effect
+from control.sim.devices.spi import SPI_CS_POLARITY, SPI_END, SPI_INPUT, SPIBus, bus_channel
+from control.sim.devices.ttl import _TTLBase
 
 __all__ = ["CPLD", "UrukulChannel", "RegIOUpdate", "ProtoRev8", "ProtoRev9", "DEFAULT_PROFILE",
            "urukul_sta_rf_sw", "urukul_sta_smp_err", "urukul_sta_pll_lock",
            "urukul_sta_ifc_mode", "urukul_sta_proto_rev", "urukul_sta_drover"]
 
-# SPI flags (artiq.coredevice.spi2)
-SPI_OFFLINE = 0x01
-SPI_END = 0x02
-SPI_INPUT = 0x04
-SPI_CS_POLARITY = 0x08
-SPI_CLK_POLARITY = 0x10
-SPI_CLK_PHASE = 0x20
-SPI_LSB_FIRST = 0x40
-SPI_HALF_DUPLEX = 0x80
-
+# The Urukul's SPI configuration: chip selects active high, every other flag clear.
 SPI_CONFIG = SPI_CS_POLARITY
 
-# SPI clock dividers
-SPIT_CFG_WR = 2
-SPIT_CFG_RD = 16
-SPIT_ATT_WR = 6
-SPIT_ATT_RD = 16
-SPIT_DDS_WR = 2
-SPIT_DDS_RD = 16
+# SPI clock dividers (write, read) per target: the CPLD's own registers, the attenuators'
+# shift register (30 MHz at most), the DDS chips.
+SPIT_CFG_WR, SPIT_CFG_RD = 2, 16
+SPIT_ATT_WR, SPIT_ATT_RD = 6, 16
+SPIT_DDS_WR, SPIT_DDS_RD = 2, 16
 
-# CFG register bits common to both revisions
-CFG_RF_SW = 0
-CFG_LED = 4
-CFG_PROFILE = 8
+# Decoded chip selects: the configuration register, the attenuators, the DDS chips
+# together (through MASK_NU), then DDS channel 0 to 3.
+CS_CFG, CS_ATT, CS_DDS_MULTI, CS_DDS_CH0, CS_DDS_CH1, CS_DDS_CH2, CS_DDS_CH3 = range(1, 8)
 
-# STA status register bits
-STA_RF_SW = 0
-STA_SMP_ERR = 4
-STA_PLL_LOCK = 8
-STA_IFC_MODE = 12
-STA_PROTO_REV = 16
+# The configuration register starts, in both protocol revisions, with a nibble of RF
+# switches, a nibble of LEDs and the profile pins; each revision lays out the rest
+# (ProtoRev8, ProtoRev9).
+CFG_RF_SW, CFG_LED, CFG_PROFILE = 0, 4, 8
+
+# The status register: a nibble (one bit per channel) for each of the RF switches,
+# sampling errors, PLL locks and interface mode, then 7 bits of protocol revision; the
+# over-range flags from bit 23.
+STA_RF_SW, STA_SMP_ERR, STA_PLL_LOCK, STA_IFC_MODE, STA_PROTO_REV = range(0, 20, 4)
 STA_DROVER = 23
 
-STA_PROTO_REV_8 = 0x08
-STA_PROTO_REV_9 = 0x09
+# The CPLD protocol revisions the driver (and the simulation) know.
+STA_PROTO_REV_8, STA_PROTO_REV_9 = 8, 9
 
-# Chip selects
-CS_CFG = 1
-CS_ATT = 2
-CS_DDS_MULTI = 3
-CS_DDS_CH0 = 4
-CS_DDS_CH1 = 5
-CS_DDS_CH2 = 6
-CS_DDS_CH3 = 7
-
+# The profile the CPLD selects from the start, and the one single-tone sets write unless
+# told otherwise.
 DEFAULT_PROFILE = 7
 
 _MS = 1e-3
 _US = 1e-6
 
 
-@portable
-def urukul_sta_rf_sw(sta):
-    return (sta >> STA_RF_SW) & 0xf
+def _status_field(name, offset, bits):
+    """The ``urukul_sta_*`` reader of a ``bits``-wide field at ``offset``."""
+    mask = (1 << bits) - 1
+
+    def field(sta):
+        return (sta >> offset) & mask
+    field.__name__ = field.__qualname__ = name
+    field.__doc__ = "Bits {}-{} of a status register value ({}).".format(
+        offset, offset + bits - 1, name[len("urukul_sta_"):])
+    return portable(field)
 
 
-@portable
-def urukul_sta_smp_err(sta):
-    return (sta >> STA_SMP_ERR) & 0xf
+urukul_sta_rf_sw = _status_field("urukul_sta_rf_sw", STA_RF_SW, 4)
+urukul_sta_smp_err = _status_field("urukul_sta_smp_err", STA_SMP_ERR, 4)
+urukul_sta_pll_lock = _status_field("urukul_sta_pll_lock", STA_PLL_LOCK, 4)
+urukul_sta_ifc_mode = _status_field("urukul_sta_ifc_mode", STA_IFC_MODE, 4)
+urukul_sta_proto_rev = _status_field("urukul_sta_proto_rev", STA_PROTO_REV, 7)
+urukul_sta_drover = _status_field("urukul_sta_drover", STA_DROVER, 4)
 
 
-@portable
-def urukul_sta_pll_lock(sta):
-    return (sta >> STA_PLL_LOCK) & 0xf
+def _set_bit(word, bit, on):
+    """``word`` with bit ``bit`` set (``on``) or cleared."""
+    mask = 1 << bit
+    return word | mask if on else word & ~mask
 
 
-@portable
-def urukul_sta_ifc_mode(sta):
-    return (sta >> STA_IFC_MODE) & 0xf
-
-
-@portable
-def urukul_sta_proto_rev(sta):
-    return (sta >> STA_PROTO_REV) & 0x7f
-
-
-@portable
-def urukul_sta_drover(sta):
-    return (sta >> STA_DROVER) & 0xf
+def _set_nibble(word, offset, value):
+    """``word`` with its four bits from ``offset`` replaced by ``value``'s low four."""
+    return (word & ~(0xf << offset)) | ((value & 0xf) << offset)
 
 
 def _bits(fields, offsets):
@@ -144,15 +126,11 @@ def _bits(fields, offsets):
 
 
 class ProtoRev8:
-    """Configuration register layout of CPLD protocol revision 8 (24 bits)."""
-    CFG_IO_UPDATE = 12
-    CFG_MASK_NU = 13
-    CFG_CLK_SEL0 = 17
-    CFG_CLK_SEL1 = 21
-    CFG_SYNC_SEL = 18
-    CFG_RST = 19
-    CFG_IO_RST = 20
-    CFG_CLK_DIV = 22
+    """Configuration register layout of CPLD protocol revision 8 (24 bits): after the
+    common fields, one IO_UPDATE bit for the board, the MASK_NU nibble, the clock and
+    reset bits."""
+    (CFG_IO_UPDATE, CFG_MASK_NU, CFG_CLK_SEL0, CFG_SYNC_SEL, CFG_RST, CFG_IO_RST,
+     CFG_CLK_SEL1, CFG_CLK_DIV) = 12, 13, 17, 18, 19, 20, 21, 22
 
     def __init__(self, cpld):
         self.cpld = cpld
@@ -172,19 +150,12 @@ class ProtoRev8:
 
 
 class ProtoRev9:
-    """Configuration register layout of CPLD protocol revision 9 (52 bits)."""
-    CFG_OSK = 20
-    CFG_DRCTL = 24
-    CFG_DRHOLD = 28
-    CFG_IO_UPDATE = 32
-    CFG_MASK_NU = 36
-    CFG_CLK_SEL0 = 40
-    CFG_CLK_SEL1 = 44
-    CFG_SYNC_SEL = 41
-    CFG_RST = 42
-    CFG_IO_RST = 43
-    CFG_CLK_DIV = 45
-    CFG_ATT_EN = 47
+    """Configuration register layout of CPLD protocol revision 9 (52 bits): after the
+    common fields (three profile bits per channel), a nibble per channel each of OSK,
+    DRCTL, DRHOLD, IO_UPDATE and MASK_NU, the clock and reset bits, the ATT_EN nibble."""
+    CFG_OSK, CFG_DRCTL, CFG_DRHOLD, CFG_IO_UPDATE, CFG_MASK_NU = range(20, 40, 4)
+    (CFG_CLK_SEL0, CFG_SYNC_SEL, CFG_RST, CFG_IO_RST, CFG_CLK_SEL1, CFG_CLK_DIV,
+     CFG_ATT_EN) = 40, 41, 42, 43, 44, 45, 47
 
     def __init__(self, cpld):
         self.cpld = cpld
@@ -205,82 +176,25 @@ class ProtoRev9:
                       "iorst": c.CFG_IO_RST, "div": c.CFG_CLK_DIV, "att": c.CFG_ATT_EN})
 
 
-class SPIBus:
-    """Timing twin of ``artiq.coredevice.spi2.SPIMaster`` (same methods): SPI words are
-    RTIO output events that advance the timeline; nothing is recorded and ``read``
-    returns 0 (the simulated chips answer their own drivers directly)."""
-    kernel_invariants = {"core", "ref_period_mu", "channel"}
-
-    def __init__(self, core, channel=None, name="spi"):
-        self.core = core
-        self.sim = core.sim
-        self._tl = self.sim.timeline
-        self.channel = channel
-        self.ref_period_mu = core.ref_multiplier
-        self._what = name
-        self._flags = 0
-        self._inputs = deque()  # end times of transfers whose data comes back
-        self.update_xfer_duration_mu(0, 0)
-
-    @portable
-    def frequency_to_div(self, f):
-        return int(round(1 / (f * self.core.mu_to_seconds(self.ref_period_mu))))
-
-    @portable
-    def set_config(self, flags, length, freq, cs):
-        self.set_config_mu(flags, length, self.frequency_to_div(freq), cs)
-
-    @portable
-    def set_config_mu(self, flags, length, div, cs):
-        # one event; advances one coarse period
-        if length > 32 or length < 1:
-            raise ValueError("Invalid SPI transfer length")
-        if div > 257 or div < 2:
-            raise ValueError("Invalid SPI clock divider")
-        rtio_event(self.sim, self.channel, self._what)
-        self._flags = flags
-        self.update_xfer_duration_mu(div, length)
-        self._tl.now += self.ref_period_mu
-
-    @portable
-    def update_xfer_duration_mu(self, div, length):
-        self.xfer_duration_mu = ((length + 1) * div + 1) * self.ref_period_mu
-
-    @portable
-    def write(self, data):
-        # one event; advances the transfer duration
-        rtio_event(self.sim, self.channel, self._what)
-        self._tl.now += self.xfer_duration_mu
-        if self._flags & SPI_INPUT:
-            self._inputs.append(self._tl.now)
-
-    @portable
-    def read(self):
-        # no advance; the CPU waits for the end of the transfer
-        if not self._inputs:
-            raise RuntimeError("{}: SPI read with no input transfer pending (simulator "
-                               "check: the hardware would wait forever)".format(self._what))
-        self.sim.wait_until(self._inputs.popleft())
-        return np.int32(0)
-
-    # ---- for the simulated chips
-
-    def _xfer(self, flags, length, div):
-        """``set_config_mu`` + ``write``; returns the end of the transfer."""
-        self.set_config_mu(flags, length, div, 0)
-        self.write(0)
-        return self._tl.now
-
-    def _read_at(self, t_end):
-        """The CPU waits for the data of a transfer that ended at ``t_end``."""
-        if self._inputs and self._inputs[0] == t_end:
-            self._inputs.popleft()
-        self.sim.wait_until(t_end)
+def _initial_configuration(proto_rev, rf_sw, clk_sel, sync_sel, clk_div):
+    """The layout class of ``proto_rev`` and the configuration word the driver starts
+    from: every channel on the default profile, nothing pulsed or reset (rev. 9: every
+    attenuator enabled)."""
+    if proto_rev == STA_PROTO_REV_8:
+        return ProtoRev8, ProtoRev8.urukul_cfg(
+            rf_sw=rf_sw, led=0, profile=DEFAULT_PROFILE, io_update=0, mask_nu=0,
+            clk_sel=clk_sel, sync_sel=sync_sel, rst=0, io_rst=0, clk_div=clk_div)
+    if proto_rev == STA_PROTO_REV_9:
+        every_channel = sum(DEFAULT_PROFILE << (3 * ch) for ch in range(4))
+        return ProtoRev9, ProtoRev9.urukul_cfg(
+            rf_sw=rf_sw, led=0, profile=every_channel, osk=0, drctl=0, drhold=0,
+            io_update=0, mask_nu=0, clk_sel=clk_sel, sync_sel=sync_sel, rst=0, io_rst=0,
+            clk_div=clk_div, att_en=0b1111)
+    raise ValueError(f"Urukul unsupported proto_rev: {proto_rev}")
 
 
-class _DummySync:
-    def __init__(self, cpld):
-        self.cpld = cpld
+class _NoSyncClock:
+    """The ``sync`` of a board without a SYNC clock generator: setting it does nothing."""
 
     @portable
     def set_mu(self, ftw):
@@ -289,31 +203,30 @@ class _DummySync:
 
 class RegIOUpdate:
     """IO_UPDATE through the CPLD configuration register (when the board has no
-    IO_UPDATE TTL): two configuration writes around the pulse duration."""
+    IO_UPDATE TTL): the IO_UPDATE bit of the channel (chip select 3: of every channel)
+    set, the pulse duration, the register as it was written back."""
 
     def __init__(self, cpld, chip_select):
         self.cpld = cpld
         self.chip_select = chip_select
 
+    def _pulse(self, advance, duration):
+        cpld = self.cpld
+        restore = cpld.cfg_reg
+        if self.chip_select == CS_DDS_MULTI:
+            cpld.cfg_io_update_all(0xf)
+        else:
+            cpld.cfg_io_update(self.chip_select & 0x3, True)
+        advance(duration)
+        cpld.cfg_write(restore)
+
     @portable
     def pulse_mu(self, duration):
-        cfg = self.cpld.cfg_reg
-        if self.chip_select == 3:
-            self.cpld.cfg_io_update_all(0xf)
-        else:
-            self.cpld.cfg_io_update(self.chip_select & 0x3, True)
-        self.cpld._tl.now += int(duration)
-        self.cpld.cfg_write(cfg)
+        self._pulse(self.cpld._tl.take_time_mu, duration)
 
     @portable
     def pulse(self, duration):
-        cfg = self.cpld.cfg_reg
-        if self.chip_select == 3:
-            self.cpld.cfg_io_update_all(0xf)
-        else:
-            self.cpld.cfg_io_update(self.chip_select & 0x3, True)
-        self.cpld._tl.take_time(duration)
-        self.cpld.cfg_write(cfg)
+        self._pulse(self.cpld._tl.take_time, duration)
 
 
 class CPLD:
@@ -333,46 +246,32 @@ class CPLD:
                  sync_device=None, sync_sel=0, clk_sel=0, clk_div=0, rf_sw=0,
                  refclk=125e6, att=0x00000000, sync_div=None, proto_rev=0x09,
                  core_device="core", _key=None):
-        self.core = dmgr.get(core_device)
-        self.sim = self.core.sim
+        core = self.core = dmgr.get(core_device)
+        self.sim = core.sim
         self._tl = self.sim.timeline
-        self._key = _key if _key is not None else "urukul_cpld"
-        self.refclk = refclk
+        self._key = "urukul_cpld" if _key is None else _key
         if not 0 <= clk_div <= 3:
             raise AssertionError("Urukul clk_div must be 0-3, not {}".format(clk_div))
-        self.clk_div = clk_div
-        self.bus = SPIBus(self.core, _spi_channel(dmgr, spi_device), spi_device)
-        self.io_update = dmgr.get(io_update_device) if io_update_device is not None \
-            else None
+        self.refclk, self.clk_div = refclk, clk_div
+        self.bus = SPIBus(core, bus_channel(dmgr, spi_device), spi_device)
+        # The board's TTLs, in the device manager's order of ARTIQ's driver.
+        self.io_update = None if io_update_device is None else dmgr.get(io_update_device)
         if dds_reset_device is not None:
             self.dds_reset = dmgr.get(dds_reset_device)
-        if sync_device is not None:
-            self.sync = dmgr.get(sync_device)
-            if sync_div is None:
-                sync_div = 2
-        else:
-            self.sync = _DummySync(self)
+        if sync_device is None:
             if sync_div is not None:
                 raise AssertionError("Urukul sync_div needs a sync_device")
-            sync_div = 0
-        self.proto_rev = proto_rev
-        if proto_rev == STA_PROTO_REV_8:
-            self.version = ProtoRev8(self)
-            self.cfg_reg = np.int64(ProtoRev8.urukul_cfg(
-                rf_sw=rf_sw, led=0, profile=DEFAULT_PROFILE, io_update=0, mask_nu=0,
-                clk_sel=clk_sel, sync_sel=sync_sel, rst=0, io_rst=0, clk_div=clk_div))
-        elif proto_rev == STA_PROTO_REV_9:
-            self.version = ProtoRev9(self)
-            profiles = sum(DEFAULT_PROFILE << (3 * ch) for ch in range(4))
-            self.cfg_reg = np.int64(ProtoRev9.urukul_cfg(
-                rf_sw=rf_sw, led=0, profile=profiles, osk=0, drctl=0, drhold=0, io_update=0,
-                mask_nu=0, clk_sel=clk_sel, sync_sel=sync_sel, rst=0, io_rst=0,
-                clk_div=clk_div, att_en=0b1111))
+            self.sync, sync_div = _NoSyncClock(), 0
         else:
-            raise ValueError(f"Urukul unsupported proto_rev: {proto_rev}")
+            self.sync = dmgr.get(sync_device)
+            sync_div = 2 if sync_div is None else sync_div
+        self.proto_rev = proto_rev
+        layout, cfg = _initial_configuration(proto_rev, rf_sw, clk_sel, sync_sel, clk_div)
+        self.version = layout(self)
+        self.cfg_reg = np.int64(cfg)
         self.att_reg = _i32(att)
         self.sync_div = sync_div
-        self._p9 = proto_rev == STA_PROTO_REV_9
+        self._p9 = layout is ProtoRev9
 
         # The hardware: what the registers hold (the simulation starts with the board
         # configured as the driver's arguments say).
@@ -554,17 +453,11 @@ class CPLD:
     @portable
     def _configure_bit(self, bit_offset, channel, on):
         self._check_channel(channel)
-        c = int(self.cfg_reg)
-        if on:
-            c |= 1 << (bit_offset + channel)
-        else:
-            c &= ~(1 << (bit_offset + channel))
-        self.cfg_write(c)
+        self.cfg_write(_set_bit(int(self.cfg_reg), bit_offset + channel, on))
 
     @portable
     def _configure_all_bits(self, bit_offset, state):
-        self.cfg_write((int(self.cfg_reg) & ~(0xf << bit_offset)) |
-                       ((int(state) & 0xf) << bit_offset))
+        self.cfg_write(_set_nibble(int(self.cfg_reg), bit_offset, int(state)))
 
     def _p9_only(self):
         if not self._p9:
@@ -640,27 +533,27 @@ class CPLD:
         """Set the CFG RF switch bit of ``channel`` (OR-ed with the channel's RF switch
         TTL); recorded as the channel's ``cfg_sw`` when the register latches."""
         self._check_channel(channel)
-        c = int(self.cfg_reg)
-        if on:
-            c |= 1 << channel
-        else:
-            c &= ~(1 << channel)
-        self.cfg_write(c)
+        self.cfg_write(_set_bit(int(self.cfg_reg), CFG_RF_SW + channel, on))
 
     @portable
     def cfg_switches(self, state):
-        self.cfg_write((int(self.cfg_reg) & ~0xf) | (int(state) & 0xf))
+        self.cfg_write(_set_nibble(int(self.cfg_reg), CFG_RF_SW, int(state)))
 
     # ---- attenuators
 
+    # An attenuator's 8-bit code counts eighths of a dB down from 31.5 dB: 255 is no
+    # attenuation, 0 the most.
+
     @portable
     def mu_to_att(self, att_mu):
-        return (255 - (int(att_mu) & 0xff)) / 8
+        eighths = 0xff - (int(att_mu) & 0xff)
+        return eighths / 8
 
     @portable
     def att_to_mu(self, att):
-        code = np.int32(255) - np.int32(round(att * 8))
-        if code < 0 or code > 255:
+        eighths = np.int32(round(att * 8))
+        code = np.int32(0xff) - eighths
+        if not 0 <= code <= 0xff:
             raise ValueError("Invalid urukul.CPLD attenuation!")
         if not 0.0 <= att <= 31.5:
             raise ValueError("{}: attenuation {} dB outside 0-31.5 dB, the attenuators' "
@@ -675,9 +568,9 @@ class CPLD:
         if not 0 <= att <= 255:
             raise ValueError("{}: attenuation code {} outside 0-255 (simulator check: it "
                              "would change the other channels)".format(self._key, att))
-        a = int(self.att_reg) & ~(0xff << (channel * 8))
-        a |= int(att) << (channel * 8)
-        self.set_all_att_mu(a)
+        shift = 8 * channel
+        others = int(self.att_reg) & ~(0xff << shift)
+        self.set_all_att_mu(others | (int(att) << shift))
 
     @portable
     def set_all_att_mu(self, att_reg):
@@ -716,9 +609,9 @@ class CPLD:
 
     @portable
     def set_sync_div(self, div):
-        ftw_max = 1 << 4
-        ftw = ftw_max // div
-        if ftw * div != ftw_max:
+        # The SYNC_IN generator divides the coarse RTIO clock by 16 / its tuning word.
+        ftw, remainder = divmod(16, div)
+        if remainder:
             raise AssertionError("Urukul sync_div must be a power of two")
         self.sync.set_mu(ftw)
 
@@ -729,16 +622,30 @@ def _i32(x):
     return np.int32(x - (1 << 32) if x & 0x80000000 else x)
 
 
-def _spi_channel(dmgr, name):
-    try:
-        return dmgr.get_desc(name)["arguments"]["channel"]
-    except Exception:
-        return None
-
-
 class UrukulChannel:
     """A DDS channel's share of its CPLD (attenuator, RF switch, config bits), as the
     AD9910 and AD9912 drivers both expose it: ``chip_select`` 4–7 is CPLD channel 0–3."""
+
+    def _join_board(self, chip, dmgr, chip_select, cpld_device, sw_device, lowest_cs,
+                    invariants):
+        """Set up what both DDS drivers have first: the CPLD, its core and bus, the chip
+        select (``lowest_cs`` to 7, else ``AssertionError`` as ARTIQ's ``assert``), the RF
+        switch TTL as ``sw`` when given; ``kernel_invariants`` are those and
+        ``invariants``."""
+        self.kernel_invariants = {"cpld", "core", "bus", "chip_select"} | set(invariants)
+        board = self.cpld = dmgr.get(cpld_device)
+        self.core, self.bus = board.core, board.bus
+        if not lowest_cs <= chip_select <= CS_DDS_CH3:
+            raise AssertionError("{} chip_select must be {}-{}, not {}".format(
+                chip, lowest_cs, CS_DDS_CH3, chip_select))
+        self.chip_select = chip_select
+        if sw_device:  # the RF switch TTL, which kernels read as an invariant
+            self.kernel_invariants.add("sw")
+            self.sw = dmgr.get(sw_device)
+
+    def _io_update_line(self):
+        """The board's IO_UPDATE TTL, or pulses through the configuration register."""
+        return self.cpld.io_update or RegIOUpdate(self.cpld, self.chip_select)
 
     @portable
     def set_att_mu(self, att):

@@ -3,7 +3,7 @@
 # (control run --sim does the same from device_db.py.)
 import os as _os
 
-from control.environment import load_device_db as _load
+from control.device_db import load_device_db as _load
 from control.sim import enable as _enable
 from drivers.systems.ca40.sim import sim_config as _sim_config
 

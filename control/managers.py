@@ -7,93 +7,18 @@ turn bad input into errors that say what was wrong and where: a device name that
 the device database (with the closest names), a malformed entry, an argument the
 experiment does not take, a value of the wrong type or outside the processor's min/max.
 """
-import difflib
 import importlib
-import importlib.util
 import logging
-import os
-import sys
 
 from control import pyon
+from control.device_db import check_device_db, resolve_alias
+from control.errors import ArgumentError, DatasetError, DeviceError, closest_hint
+from control.memory import MEMORY_SHARE, available_memory, bytes_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DeviceDBError", "DeviceError", "ArgumentError", "DatasetError",
-           "load_device_db", "check_device_db", "DeviceManager", "DatasetManager",
-           "ArgumentManager", "Scheduler", "CCB", "import_file", "available_memory",
-           "bytes_text", "MEMORY_SHARE"]
-
-
-class DeviceDBError(Exception):
-    """A device database that cannot be used as it is."""
-
-
-class DeviceError(Exception):
-    """A device that cannot be had: missing from the database, or failing to build."""
-
-
-class ArgumentError(Exception):
-    """An argument the experiment does not take, or a value it cannot accept."""
-
-
-class DatasetError(Exception):
-    """A dataset that cannot be read or written as asked."""
-
-
-#: The share of the memory available at build/prepare that one run's inputs may take
-#: (RB's program, a scan's points): more is refused before any work starts.
-MEMORY_SHARE = 0.5
-
-
-def _read_int(path, field=None):
-    """An integer from a file (the first of line ``field:`` when given), or None."""
-    try:
-        with open(path) as f:
-            if field is None:
-                return int(f.read().strip())
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) * 1024  # kB
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def available_memory():
-    """Bytes of memory this process can still take: the least of the system's available
-    memory, a cgroup's (a container's) limit less its use, and the address-space limit
-    (``ulimit -v``) less this process's size."""
-    found = [_read_int("/proc/meminfo", "MemAvailable")]
-    if found[0] is None:
-        try:
-            found = [os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")]
-        except (AttributeError, ValueError, OSError):
-            found = []
-    for limit, used in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                        ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                         "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
-        limit, used = _read_int(limit), _read_int(used)  # v2 "max" reads as None
-        if limit is not None and used is not None and limit < 2 ** 60:
-            found.append(max(0, limit - used))
-    try:
-        import resource
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        size = _read_int("/proc/self/status", "VmSize")
-        if soft != resource.RLIM_INFINITY and size is not None:
-            found.append(max(0, soft - size))
-    except (ImportError, AttributeError, OSError, ValueError):
-        pass
-    found = [n for n in found if n is not None]
-    return min(found) if found else 4 * 2 ** 30  # unknown: assume 4 GiB
-
-
-def bytes_text(n):
-    """``n`` bytes for a message: ``"64.0 GB"``."""
-    for unit in ("bytes", "kB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return "{:.0f} {}".format(n, unit) if unit == "bytes" else \
-                "{:.1f} {}".format(n, unit)
-        n /= 1000
+__all__ = ["DeviceManager", "DatasetManager", "ArgumentManager", "parse_arguments",
+           "scan_size", "SCAN_POINT_BYTES"]
 
 
 #: Host bytes one point of a scan argument takes while the scan lists it (a list slot and
@@ -120,89 +45,6 @@ def scan_size(raw):
     return None
 
 
-def _closest(name, names):
-    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.5)
-    return "; closest: " + ", ".join(close) if close else ""
-
-
-def import_file(path, prefix="control_file_"):
-    """Import a Python file as a fresh module (its folder on ``sys.path`` meanwhile, so
-    it can import its neighbours, as ARTIQ's ``file_import`` allows)."""
-    path = os.path.abspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError("no such file: {}".format(path))
-    name = prefix + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    # Registered like any module, so that inspect (and the simulator's kernel rewriting)
-    # can find the classes it defines; importing the file again replaces it.
-    sys.modules[name] = module
-    folder = os.path.dirname(path)
-    sys.path.insert(0, folder)
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
-    finally:
-        try:
-            sys.path.remove(folder)
-        except ValueError:
-            pass
-    return module
-
-
-def check_device_db(ddb, source="device database"):
-    """Raise ``DeviceDBError`` naming every malformed entry of ``ddb``."""
-    if not isinstance(ddb, dict):
-        raise DeviceDBError("{}: device_db must be a dict, not {}".format(
-            source, type(ddb).__name__))
-    problems = []
-    for name, desc in ddb.items():
-        if isinstance(desc, str):
-            if desc not in ddb:
-                problems.append("alias {!r} points to {!r}, which is not in the database{}"
-                                .format(name, desc, _closest(desc, ddb)))
-            continue
-        if not isinstance(desc, dict):
-            problems.append("entry {!r} must be a dict or an alias string, not {}".format(
-                name, type(desc).__name__))
-            continue
-        ty = desc.get("type")
-        if ty == "local":
-            for field in ("module", "class"):
-                if not isinstance(desc.get(field), str):
-                    problems.append("local entry {!r} has no {!r}".format(name, field))
-            if not isinstance(desc.get("arguments", {}), dict):
-                problems.append("entry {!r}: 'arguments' must be a dict".format(name))
-        elif ty == "controller":
-            for field in ("host", "port"):
-                if field not in desc:
-                    problems.append("controller {!r} has no {!r}".format(name, field))
-        elif ty in ("controller_aux_target", "dummy"):
-            pass
-        else:
-            problems.append("entry {!r} has type {!r}; expected local, controller, "
-                            "controller_aux_target or dummy".format(name, ty))
-    if problems:
-        raise DeviceDBError("{} is malformed:\n  - {}".format(source, "\n  - ".join(problems)))
-    return ddb
-
-
-def load_device_db(path):
-    """The ``device_db`` dict of a device database file, checked."""
-    try:
-        module = import_file(path, prefix="control_device_db_")
-    except FileNotFoundError:
-        raise DeviceDBError("device database not found: {}".format(path)) from None
-    except Exception as exc:
-        raise DeviceDBError("device database {} does not load: {}: {}".format(
-            path, type(exc).__name__, exc)) from exc
-    if not hasattr(module, "device_db"):
-        raise DeviceDBError("{} defines no 'device_db' dict".format(path))
-    return check_device_db(module.device_db, path)
-
-
 class DeviceManager:
     """Creates device drivers and controller clients from a device database, once each,
     and closes them in reverse order (ARTIQ's ``DeviceManager`` behaviour)."""
@@ -217,16 +59,13 @@ class DeviceManager:
         return self.ddb
 
     def get_desc(self, name):
-        seen = [name]
-        desc = self.ddb.get(name)
-        while isinstance(desc, str):
-            if desc in seen:
-                raise DeviceDBError("alias loop: " + " -> ".join(seen + [desc]))
-            seen.append(desc)
-            desc = self.ddb.get(desc)
+        """The entry behind ``name`` (aliases resolved); a ``DeviceError`` naming the
+        closest names when the database lacks it."""
+        desc = self.ddb.get(resolve_alias(self.ddb, name))
         if desc is None:
             raise DeviceError("device {!r} is not in the {}{}".format(
-                name, self.source, _closest(name, list(self.ddb) + list(self.virtual_devices))))
+                name, self.source,
+                closest_hint(name, list(self.ddb) + list(self.virtual_devices))))
         return desc
 
     def get(self, name):
@@ -333,7 +172,7 @@ class DatasetManager:
         if key in self.local:
             return self.local[key]
         raise DatasetError("cannot change dataset {!r}: this run never set it{}".format(
-            key, _closest(key, list(self.local) + list(self.broadcast))))
+            key, closest_hint(key, list(self.local) + list(self.broadcast))))
 
     def mutate(self, key, index, value):
         target = self._target(key)
@@ -450,64 +289,13 @@ class ArgumentManager:
         unknown = sorted(set(self.unprocessed) - self.processed)
         if unknown:
             takes = ", ".join(sorted(self.requested)) or "no arguments"
-            hints = "".join(_closest(k, self.requested) for k in unknown)
+            hints = "".join(closest_hint(k, self.requested) for k in unknown)
             raise ArgumentError("{} does not take argument(s) {}; it takes: {}{}".format(
                 self.experiment, ", ".join(unknown), takes, hints))
 
     def get_interactive(self, arglist, title):
         raise ArgumentError("{} asked for interactive arguments ({}), which a command-line "
                             "run cannot answer".format(self.experiment, title))
-
-
-class Scheduler:
-    """The ``scheduler`` virtual device of a single command-line run."""
-
-    def __init__(self, rid=0, expid=None):
-        self.rid = rid
-        self.expid = expid
-        self.pipeline_name = "main"
-        self.priority = 0
-        self.termination_requested = False
-        self.submitted = []
-
-    def check_pause(self, rid=None):
-        return self.termination_requested
-
-    def check_termination(self, rid=None):
-        return self.termination_requested
-
-    def pause(self):
-        if self.termination_requested:
-            from control.lang import TerminationRequested
-            raise TerminationRequested
-
-    def submit(self, pipeline_name=None, expid=None, priority=None, due_date=None,
-               flush=False):
-        self.submitted.append(expid)
-        logger.info("submit (not run on the command line): %s", expid)
-        return len(self.submitted) + self.rid
-
-    def delete(self, rid):
-        logger.info("delete RID %s (ignored on the command line)", rid)
-
-    def request_termination(self, rid):
-        if rid == self.rid:
-            self.termination_requested = True
-
-    def get_status(self):
-        return {}
-
-
-class CCB:
-    """The ``ccb`` virtual device: records applet requests (the dashboard would open
-    them)."""
-
-    def __init__(self):
-        self.issued = []
-
-    def issue(self, service, *args, **kwargs):
-        self.issued.append((service, args, kwargs))
-        logger.info("CCB %s %s %s", service, args, kwargs)
 
 
 def parse_arguments(pairs):

@@ -1,0 +1,136 @@
+"""The simulated SPI bus of an Urukul: the timing twin of ``artiq.coredevice.spi2.SPIMaster``.
+
+The chips on the bus (the CPLD's registers and attenuators, the DDS chips) are simulated
+by their own drivers, which know what each transfer means; the bus only keeps time. Each
+configuration or data word is one RTIO output event (:func:`~control.sim.devices.rtio.
+rtio_event`: the slack check and CPU cost, not recorded), so an SPI-heavy sequence can
+underflow as it does on hardware.
+
+Timing, in machine units, with ``P`` the coarse RTIO period (``core.ref_multiplier``, 8):
+
+* ``set_config_mu``: one event; the cursor moves by ``P``;
+* ``write``: one event; the cursor moves by one transfer, ``((length + 1) * div + 1) * P``
+  for the length and divider of the last configuration;
+* ``read``: no move; the CPU waits for the end of the transfer whose data it reads (a
+  transfer configured with ``SPI_INPUT``), and gets 0: the chips' drivers answer their own
+  reads.
+
+The flags are the configuration word's low byte, one bit each, in the order of the SPI
+core's gateware (``SPI_OFFLINE`` is bit 0, ``SPI_HALF_DUPLEX`` bit 7).
+"""
+from collections import deque
+
+import numpy as np
+
+from control.lang import portable
+from control.sim.devices.rtio import rtio_event
+
+__all__ = ["SPIBus", "bus_channel",
+           "SPI_OFFLINE", "SPI_END", "SPI_INPUT", "SPI_CS_POLARITY", "SPI_CLK_POLARITY",
+           "SPI_CLK_PHASE", "SPI_LSB_FIRST", "SPI_HALF_DUPLEX"]
+
+(SPI_OFFLINE, SPI_END, SPI_INPUT, SPI_CS_POLARITY, SPI_CLK_POLARITY, SPI_CLK_PHASE,
+ SPI_LSB_FIRST, SPI_HALF_DUPLEX) = (1 << bit for bit in range(8))
+
+# What the SPI core accepts: 1 to 32 bits a transfer, a clock divider of 2 to 257.
+_MAX_LENGTH = 32
+_MAX_DIVIDER = 257
+
+
+def bus_channel(dmgr, name):
+    """The RTIO channel of the SPI bus ``name`` in the device database, or None."""
+    try:
+        return dmgr.get_desc(name)["arguments"]["channel"]
+    except Exception:
+        return None
+
+
+class SPIBus:
+    """One SPI bus, timed as ``SPIMaster`` (same public methods); see the module docstring.
+
+    :param core: the simulated core device.
+    :param channel: its RTIO channel (for underflow messages), or None.
+    :param name: what underflow messages and DMA traces call its words.
+    """
+    kernel_invariants = {"core", "ref_period_mu", "channel"}
+
+    def __init__(self, core, channel=None, name="spi"):
+        self.core = core
+        self.sim = core.sim
+        self._tl = self.sim.timeline
+        self.channel = channel
+        self.ref_period_mu = core.ref_multiplier
+        self._what = name
+        self._flags = 0
+        self._inputs = deque()  # end times of transfers whose data comes back
+        self.update_xfer_duration_mu(0, 0)
+
+    @portable
+    def frequency_to_div(self, f):
+        period_s = self.core.mu_to_seconds(self.ref_period_mu)
+        return int(round(1 / (period_s * f)))
+
+    @portable
+    def set_config(self, flags, length, freq, cs):
+        self.set_config_mu(flags, length, self.frequency_to_div(freq), cs)
+
+    @portable
+    def set_config_mu(self, flags, length, div, cs):
+        if not 1 <= length <= _MAX_LENGTH:
+            raise ValueError("Invalid SPI transfer length")
+        if not 2 <= div <= _MAX_DIVIDER:
+            raise ValueError("Invalid SPI clock divider")
+        rtio_event(self.sim, self.channel, self._what)
+        self._flags = flags
+        self.update_xfer_duration_mu(div, length)
+        self._tl.now += self.ref_period_mu
+
+    @portable
+    def update_xfer_duration_mu(self, div, length):
+        coarse_periods = (length + 1) * div + 1
+        self.xfer_duration_mu = coarse_periods * self.ref_period_mu
+
+    @portable
+    def write(self, data):
+        rtio_event(self.sim, self.channel, self._what)
+        tl = self._tl
+        tl.now += self.xfer_duration_mu
+        if self._flags & SPI_INPUT:
+            self._inputs.append(tl.now)
+
+    @portable
+    def read(self):
+        if not self._inputs:
+            raise RuntimeError("{}: SPI read with no input transfer pending (simulator "
+                               "check: the hardware would wait forever)".format(self._what))
+        self.sim.wait_until(self._inputs.popleft())
+        return np.int32(0)
+
+    # ---- for the simulated chips
+
+    def _xfer(self, flags, length, div):
+        """A configuration word and one transfer: ``set_config_mu(flags, length, div,
+        cs)`` then ``write``, in one call (the simulated chips make many); returns when the
+        transfer ends."""
+        if not 1 <= length <= _MAX_LENGTH:
+            raise ValueError("Invalid SPI transfer length")
+        if not 2 <= div <= _MAX_DIVIDER:
+            raise ValueError("Invalid SPI clock divider")
+        sim, tl = self.sim, self._tl
+        period = self.ref_period_mu
+        rtio_event(sim, self.channel, self._what)  # the configuration word
+        self._flags = flags
+        self.xfer_duration_mu = ((length + 1) * div + 1) * period
+        tl.now += period
+        rtio_event(sim, self.channel, self._what)  # the data word: the transfer starts
+        tl.now += self.xfer_duration_mu
+        if flags & SPI_INPUT:
+            self._inputs.append(tl.now)
+        return tl.now
+
+    def _read_at(self, t_end):
+        """The CPU waits for the data of the transfer that ended at ``t_end``."""
+        pending = self._inputs
+        if pending and pending[0] == t_end:
+            pending.popleft()
+        self.sim.wait_until(t_end)
