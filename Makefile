@@ -1,4 +1,6 @@
-# make test  - create .venv if needed, install the project, run the test suite (what CI runs)
+# make test  - create .venv if needed, install the project, then lint (ruff) and type-check
+#              (mypy; files and strictness in pyproject.toml), then run the test suite;
+#              any finding fails it (what CI runs)
 # make demo  - the same set-up, then the main job (RB on both simulated traps)
 # make test-artiq - the ARTIQ lane: the tests marked `artiq` (they skip without ARTIQ) run
 #              against a real ARTIQ + sipyco built by ../shared/tools/artiq-lab (ARTIQ_LAB);
@@ -19,6 +21,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 # The lane's own venv sees the lab's packages (ARTIQ, sipyco, llvmlite, ...) through a .pth

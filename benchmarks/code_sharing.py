@@ -30,7 +30,7 @@ LAYERS = ("control", "kernels", "drivers")
 
 def covered(job):
     import coverage
-    cov = coverage.Coverage(data_file=None, source=[os.path.join(ROOT, l) for l in LAYERS])
+    cov = coverage.Coverage(data_file=None, source=[os.path.join(ROOT, layer) for layer in LAYERS])
     cov.start()
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the runs' own printouts

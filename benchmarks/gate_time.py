@@ -217,7 +217,7 @@ def emulate(path):
     except UcError as exc:
         pc = uc.reg_read(rv.UC_RISCV_REG_PC)
         raise KernelError("{}: emulation stopped at ELF address {:#x}: {}".format(
-            path, pc - BASE, exc))
+            path, pc - BASE, exc)) from exc
     if failures:
         raise failures[0]
     pc = uc.reg_read(rv.UC_RISCV_REG_PC)

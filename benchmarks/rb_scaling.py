@@ -51,7 +51,7 @@ def main():
                             rb=os.path.join(ROOT, "experiments", "rb.py"))
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              cwd=os.path.join(ROOT, "benchmarks"))
-        line = [l for l in out.stdout.splitlines() if l.startswith("{")]
+        line = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
         if not line:
             print(out.stderr[-2000:])
             return 1

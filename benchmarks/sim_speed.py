@@ -43,9 +43,9 @@ class FixedKernel(EnvExperiment):
     def run(self):
         self.core.break_realtime()
         self.ops.initialize()
-        for shot in range(self.shots):
+        for _shot in range(self.shots):
             self.ops.prep_0_all()
-            for g in range(10):
+            for _gate in range(10):
                 self.ops.rphi(PI / 2, 0.0, 0)
                 self.ops.rphi(PI / 2, PI / 2, 1)
             self.ops.m_z_all()

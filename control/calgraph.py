@@ -312,6 +312,7 @@ class Graph:
         return self.sorted(names)
 
     def sorted(self, names):
+        """``names`` (node names of this graph) in topological order."""
         return sorted(names, key=self._index.__getitem__)
 
     @staticmethod
@@ -340,9 +341,11 @@ class Store:
     ``set(key, value)`` of persistent datasets. Subclass or duck-type."""
 
     def get(self, key, default=None):
+        """The value of dataset ``key``, or ``default`` if there is none."""
         raise NotImplementedError
 
     def set(self, key, value):
+        """Write ``value`` to dataset ``key``, persistently."""
         raise NotImplementedError
 
 
@@ -396,14 +399,14 @@ def _hdf5_friendly(value):
 @dataclass
 class NodeState:
     """What the graph keeps of a node between runs (dataset ``calgraph.<name>``)."""
-    calibrated: float = None   # clock time the last calibration ended
-    rid: object = None         # the run that made it
-    checked: float = None      # clock time the last kept check ended
-    check: str = None          # its result
-    changed: float = None      # when the node's values last changed, as the graph saw
-    values: dict = None        # key -> value when last calibrated or checked in spec
-    uncertainty: dict = None   # key -> uncertainty of the last calibration
-    previous: dict = None      # key -> the value before the last calibration
+    calibrated: float | None = None   # clock time the last calibration ended
+    rid: object = None                # the run that made it
+    checked: float | None = None      # clock time the last kept check ended
+    check: str | None = None          # its result
+    changed: float | None = None      # when the node's values last changed, as the graph saw
+    values: dict | None = None        # key -> value when last calibrated or checked in spec
+    uncertainty: dict | None = None   # key -> uncertainty of the last calibration
+    previous: dict | None = None      # key -> the value before the last calibration
 
     @property
     def verified(self):
@@ -415,10 +418,13 @@ class NodeState:
         return max(times) if times else None
 
     def to_dataset(self):
+        """The state as a dict of its fields, the value of dataset ``calgraph.<name>``."""
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dataset(cls, value):
+        """The state a dataset holds; a fresh state if it holds no dict. Unknown fields
+        are dropped, so a state written by another version still loads."""
         if not isinstance(value, dict):
             return cls()
         return cls(**{k: v for k, v in value.items() if k in cls.__dataclass_fields__})
@@ -431,11 +437,11 @@ class Action:
     """One thing the maintainer did (or decided) for a node."""
     node: str
     state: str            # a check state, FRESH, CALIBRATED, REFUSED, BLOCKED or ERROR
-    old: dict = None      # key -> value before (calibrations)
-    new: dict = None      # key -> value written (calibrations)
-    uncertainty: dict = None
+    old: dict | None = None      # key -> value before (calibrations)
+    new: dict | None = None      # key -> value written (calibrations)
+    uncertainty: dict | None = None
     shots: int = 0
-    time: float = None    # clock time it started
+    time: float | None = None    # clock time it started
     duration: float = 0.0
     detail: str = ""      # why it was done, what was found, why it failed
 
@@ -450,7 +456,7 @@ class Progress:
     step: str
     done: int
     total: int
-    action: Action = None
+    action: Action | None = None
 
 
 class Report:
@@ -463,6 +469,7 @@ class Report:
 
     @property
     def ok(self):
+        """True if no node was refused or blocked."""
         return not self.failed
 
     @property
@@ -477,10 +484,12 @@ class Report:
 
     @property
     def shots(self):
+        """Shots taken by all the actions."""
         return sum(a.shots for a in self.actions)
 
     @property
     def duration(self):
+        """Seconds spent in all the actions."""
         return sum(a.duration for a in self.actions)
 
     def states(self, node):

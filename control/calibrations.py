@@ -25,15 +25,18 @@ class CalibrationSpec:
     module: str
     default: object = NoDefault
     unit: str = ""
-    min: float = None
-    max: float = None
+    min: float | None = None
+    max: float | None = None
     duration: bool = False  # a time in seconds, converted to machine units
 
     @property
     def required(self):
+        """True if the module has no default: the dataset DB must hold the value."""
         return self.default is NoDefault
 
     def range_text(self):
+        """The allowed range as text (``[0.5, 2]``, ``[0, inf)`` for a duration), or ""
+        if any value goes."""
         if self.min is None and self.max is None:
             return "[0, inf)" if self.duration else ""
         lo = "-inf" if self.min is None else "{:g}".format(self.min)
@@ -51,14 +54,16 @@ class CalibrationSpec:
             if not math.isfinite(v):
                 return "{} is not finite".format(v)
             if self.min is not None and v < self.min or self.max is not None and v > self.max:
-                return "{:g} is outside {}".format(v, self.range_text())
+                return "{:g} is outside {}".format(v, self.range_text())  # type: ignore[str-format]
             if self.duration and v < 0:
-                return "a duration cannot be negative ({:g} s)".format(v)
+                return "a duration cannot be negative ({:g} s)".format(v)  # type: ignore[str-format]
         return None
 
 
 @dataclass
 class CalibrationStatus:
+    """What a dataset DB holds for one calibration: its ``state``, the ``value`` found
+    and, when it is not usable, why (``detail``)."""
     spec: CalibrationSpec
     state: str       # "ok", "default", "missing" or "out of range"
     value: object = None
@@ -66,6 +71,8 @@ class CalibrationStatus:
 
     @property
     def usable(self):
+        """True if a run can start with it: the DB's value is in range, or the module's
+        default applies."""
         return self.state in ("ok", "default")
 
 

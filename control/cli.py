@@ -98,6 +98,8 @@ def _cmd_run(args):
 
 
 def format_link_report(report):
+    """The text ``control link`` prints for ``report`` (what ``link_experiment``
+    returns): per system the modules linked, then per kernel what it reaches."""
     lines = ["experiment {}".format(report["experiment"])]
     if report["experiment_invariants"]:
         lines.append("  invariants: " + ", ".join(report["experiment_invariants"]))
@@ -147,6 +149,8 @@ def _cmd_list(args):
 
 
 def build_parser():
+    """The ``control`` argument parser: ``run``, ``link``, ``list`` and the commands
+    other layers add as entry points."""
     parser = argparse.ArgumentParser(prog="control", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run an experiment as artiq_run does")
@@ -195,6 +199,8 @@ def _report_save_error(run):
 
 
 def main(argv=None):
+    """Run the ``control`` command on ``argv`` (the process's arguments if None) and
+    return its exit status: 0, 1 for a failed experiment, 2 for bad input, 130 on Ctrl-C."""
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING + 10 * (getattr(args, "quiet", 0) - getattr(args, "verbose", 0))

@@ -18,6 +18,7 @@ __all__ = ["DatasetFile", "open_dataset_db", "is_artiq_format"]
 
 
 def is_artiq_format(path):
+    """True for a path to ARTIQ's own dataset DB (LMDB, ``.mdb``)."""
     return str(path).endswith(".mdb")
 
 
@@ -55,6 +56,8 @@ class DatasetFile:
             self._artiq.set(key, value, persist=True, metadata=metadata or {})
 
     def save(self):
+        """Write the values to the file; a PYON file is replaced whole, never left
+        half-written."""
         if self._artiq is not None:
             self._artiq.save()
             return
@@ -66,6 +69,7 @@ class DatasetFile:
         os.replace(tmp, self.path)  # never a half-written file in place
 
     def close(self):
+        """Release ARTIQ's database; a PYON file holds nothing open."""
         if self._artiq is not None:
             self._artiq.close_db()
             self._artiq = None
@@ -78,4 +82,6 @@ class DatasetFile:
 
 
 def open_dataset_db(path):
+    """The dataset DB at ``path`` as a :class:`DatasetFile` (empty if the file does not
+    exist yet)."""
     return DatasetFile(path)

@@ -5,13 +5,16 @@ A device database is ARTIQ's: a dict of entry name -> description (a ``local`` d
 alias, as a lab's role names are). :func:`resolve_alias` is the one place that follows
 aliases: the device manager, the module registry and the simulator all ask it.
 """
+from collections.abc import Mapping
+from typing import Any
+
 from control.errors import DeviceDBError, closest_hint
 from control.file_import import import_file
 
 __all__ = ["load_device_db", "check_device_db", "resolve_alias"]
 
 
-def resolve_alias(device_db, name):
+def resolve_alias(device_db: Mapping[str, Any], name: str) -> str:
     """The entry name behind ``name``, aliases followed to their end (``name`` itself when
     it is not an alias).
 

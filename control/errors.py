@@ -5,6 +5,7 @@ and exits with status 2. They are raised by the device database (:mod:`control.d
 the managers (:mod:`control.managers`), the module system and the kernels' argument checks.
 """
 import difflib
+from collections.abc import Iterable
 
 __all__ = ["DeviceDBError", "DeviceError", "ArgumentError", "DatasetError", "closest_hint"]
 
@@ -25,7 +26,7 @@ class DatasetError(Exception):
     """A dataset that cannot be read or written as asked."""
 
 
-def closest_hint(name, names):
+def closest_hint(name: str, names: Iterable[str]) -> str:
     """``"; closest: a, b"``: the (up to three) ``names`` nearest to ``name``, to end an
     error message with, or ``""`` when none is near."""
     close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.5)

@@ -81,7 +81,7 @@ class ExaminedFile:
     """A file's experiments, or the error that makes the master skip the file."""
     file: str
     experiments: list
-    error: BaseException = None
+    error: BaseException | None = None
 
 
 def listed_name(cls):

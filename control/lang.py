@@ -19,6 +19,8 @@ machine.
 implementation provides every one. The helpers at the end (``is_kernel``…) are the
 bridge's own.
 """
+from typing import Any
+
 try:
     import artiq as _artiq  # noqa: F401  (presence test)
 except ModuleNotFoundError as _exc:
@@ -123,7 +125,7 @@ __all__ = [
 ]
 
 
-def artiq_dataset_db(path):
+def artiq_dataset_db(path: str) -> Any:
     """ARTIQ's dataset database (the master's LMDB file) at ``path``; ARTIQ only."""
     if not ARTIQ:
         raise RuntimeError("ARTIQ's dataset database needs ARTIQ installed")
@@ -131,36 +133,38 @@ def artiq_dataset_db(path):
     return DatasetDB(path)  # pragma: no cover
 
 
-def embedded_info(function):
+def embedded_info(function: object) -> Any:
     """The ARTIQ marker record of ``function`` (``None`` for an undecorated function,
     which kernels would call as an RPC)."""
     return getattr(function, "artiq_embedded", None)
 
 
-def is_kernel(function):
+def is_kernel(function: object) -> bool:
     """True for a ``@kernel`` (or ``@subkernel``) function or bound method."""
     info = embedded_info(function)
     return info is not None and info.core_name is not None
 
 
-def is_portable(function):
+def is_portable(function: object) -> bool:
+    """True for a ``@portable`` function or method (runs on the core or the host)."""
     info = embedded_info(function)
     return info is not None and info.portable
 
 
-def is_host_only(function):
+def is_host_only(function: object) -> bool:
+    """True for a ``@host_only`` function, which a kernel may not call."""
     info = embedded_info(function)
     return info is not None and info.forbidden
 
 
-def is_rpc(function):
+def is_rpc(function: object) -> bool:
     """True for what a kernel would call on the host: undecorated or ``@rpc``."""
     info = embedded_info(function)
     return info is None or (info.core_name is None and not info.portable
                             and not info.forbidden and info.syscall is None)
 
 
-def kernel_function(function):
+def kernel_function(function: Any) -> Any:
     """The Python function behind a kernel or portable function (what the compiler
     reads), or ``function`` itself."""
     info = embedded_info(function)

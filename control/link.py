@@ -16,6 +16,9 @@ __all__ = ["reach", "KernelReach"]
 
 
 class KernelReach:
+    """What one entry kernel reaches (:func:`reach`): kernel functions, objects and the
+    invariants folded from them."""
+
     def __init__(self):
         self.functions = []   # "Class.method" in discovery order
         self.objects = {}     # id -> object whose kernels were reached
@@ -23,9 +26,12 @@ class KernelReach:
         self._seen = set()
 
     def labels(self):
+        """A name for each object reached: its module key, else a simulated device's key,
+        else its class's name."""
         return [_label(o) for o in self.objects.values()]
 
     def modules(self):
+        """The keys of the modules reached, in discovery order."""
         return [o.module_key for o in self.objects.values() if hasattr(o, "module_key")]
 
 

@@ -56,6 +56,7 @@ class DeviceManager:
         self.active_devices = []
 
     def get_device_db(self):
+        """The device database, checked."""
         return self.ddb
 
     def get_desc(self, name):
@@ -69,6 +70,9 @@ class DeviceManager:
         return desc
 
     def get(self, name):
+        """The device ``name``: a virtual device, or the driver or client its entry
+        creates (once; later calls return the same one). A ``DeviceError`` says why one
+        cannot be made."""
         if name in self.virtual_devices:
             return self.virtual_devices[name]
         desc = self.get_desc(name)
@@ -116,11 +120,14 @@ class DeviceManager:
             name, ty))
 
     def notify_run_end(self):
+        """Tell every device made that has ``notify_run_end`` that the run ended."""
         for _, device in self.active_devices:
             if hasattr(device, "notify_run_end"):
                 device.notify_run_end()
 
     def close_devices(self):
+        """Close the devices made, last first (controller clients by ``close_rpc``); one
+        that fails to close is logged, not raised, so the others still close."""
         for _, device in reversed(self.active_devices):
             try:
                 if hasattr(device, "close_rpc"):
@@ -146,6 +153,7 @@ class DatasetManager:
         self.on_broadcast = on_broadcast
 
     def set(self, key, value, metadata, broadcast, persist, archive):
+        """Set dataset ``key``; a persistent dataset is also broadcast, as in ARTIQ."""
         if persist:
             broadcast = True
             self.persist.add(key)
@@ -175,6 +183,8 @@ class DatasetManager:
             key, closest_hint(key, list(self.local) + list(self.broadcast))))
 
     def mutate(self, key, index, value):
+        """Set ``index`` of dataset ``key`` (a tuple is a slice, a tuple of tuples one
+        slice a dimension); only a dataset this run set can change."""
         target = self._target(key)
         if isinstance(index, tuple):
             index = tuple(slice(*e) for e in index) if isinstance(index[0], tuple) \
@@ -184,11 +194,14 @@ class DatasetManager:
             self._notify(key)
 
     def append_to(self, key, value):
+        """Append ``value`` to dataset ``key``, which this run set."""
         self._target(key).append(value)
         if key in self.broadcast:
             self._notify(key)
 
     def get(self, key, archive=False):
+        """Dataset ``key``: this run's value, else the database's (kept for the results
+        when ``archive``); ``KeyError`` if neither has it."""
         if key in self.local:
             return self.local[key]
         if key not in self.db:
@@ -199,6 +212,7 @@ class DatasetManager:
         return value
 
     def get_metadata(self, key):
+        """The metadata this run set with dataset ``key``."""
         return self.metadata[key]
 
     def persisted(self):
@@ -222,6 +236,9 @@ class ArgumentManager:
         self.processed = set()
 
     def get(self, key, processor, group=None, tooltip=None):
+        """Argument ``key`` processed by ``processor`` (its default when not given),
+        checked against the processor's range; an ``ArgumentError`` names what is
+        wrong."""
         self.requested[key] = (processor, group, tooltip)
         if key not in self.unprocessed:
             return processor.default()
@@ -286,6 +303,8 @@ class ArgumentManager:
                         " " + unit if unit else "", allowed))
 
     def check_unprocessed_arguments(self):
+        """Raise ``ArgumentError`` if an argument was given that the experiment never
+        asked for (a misspelt name), listing the ones it takes."""
         unknown = sorted(set(self.unprocessed) - self.processed)
         if unknown:
             takes = ", ".join(sorted(self.requested)) or "no arguments"
@@ -294,6 +313,7 @@ class ArgumentManager:
                 self.experiment, ", ".join(unknown), takes, hints))
 
     def get_interactive(self, arglist, title):
+        """Refuse: a command-line run has no one to ask (``ArgumentError``)."""
         raise ArgumentError("{} asked for interactive arguments ({}), which a command-line "
                             "run cannot answer".format(self.experiment, title))
 

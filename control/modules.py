@@ -22,6 +22,8 @@ module; a module built after that initializes at once. Kernels come after both.
 import difflib
 import math
 import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -29,6 +31,9 @@ from control.device_db import resolve_alias
 from control.errors import DeviceError, closest_hint
 from control.lang import HasEnvironment, NoDefault
 from control.mu import delay_mu_of
+
+if TYPE_CHECKING:
+    from control.calibrations import CalibrationSpec
 
 __all__ = ["Module", "Service", "System", "module", "ModuleError", "DeviceClaimError",
            "CalibrationError", "Registry"]
@@ -46,23 +51,23 @@ class CalibrationError(ModuleError):
     """A calibration value that a module needs is missing or invalid."""
 
 
-def _add_invariant(obj, name):
+def _add_invariant(obj: Any, name: str) -> None:
     obj.kernel_invariants = getattr(obj, "kernel_invariants", set()) | {name}
 
 
-def _is_number(value):
+def _is_number(value: object) -> bool:
     """A real number, not a bool (``True`` is an int to Python, not a calibration)."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
-def _numbers_only(value):
+def _numbers_only(value: object) -> bool:
     """A number, or a list of numbers (what most calibrations are)."""
     if isinstance(value, (list, tuple, np.ndarray)):
         return all(_numbers_only(v) for v in value)
     return _is_number(value)
 
 
-def _expected_range(lo, hi, unit, duration):
+def _expected_range(lo: float | None, hi: float | None, unit: str, duration: bool) -> str:
     unit = " " + unit if unit else (" s" if duration else "")
     if lo is None and hi is None:
         return unit.replace(" ", " in ", 1) if unit else ""
@@ -70,7 +75,7 @@ def _expected_range(lo, hi, unit, duration):
                                    "inf" if hi is None else hi, unit)
 
 
-def _kind(value):
+def _kind(value: object) -> tuple[Callable[[object], bool] | None, str | None]:
     """What a calibration's default says the value must be, as (test, description)."""
     if isinstance(value, (bool, np.bool_)):
         return (lambda v: isinstance(v, (bool, np.bool_))), "a bool (True or False)"
@@ -85,7 +90,7 @@ def _kind(value):
     return None, None
 
 
-def _check_like_default(key, value, default):
+def _check_like_default(key: str, value: object, default: object) -> None:
     """A dataset value of another kind than the module's default is a CalibrationError."""
     test, expected = _kind(default)
     if test is not None and not test(value):
@@ -101,21 +106,21 @@ class _DeclaredModule:
     ``__dict__`` and attribute access no longer reaches this object.
     """
 
-    def __init__(self, cls, kwargs):
+    def __init__(self, cls: type["Module"], kwargs: dict[str, Any]) -> None:
         self.cls = cls
         self.kwargs = kwargs
-        self.name = None
+        self.name: str | None = None
 
-    def __set_name__(self, owner, name):
+    def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, instance, owner=None):
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
         return instance._build_declared(self.name)
 
 
-def module(cls, **kwargs):
+def module(cls: type["Module"], **kwargs: Any) -> _DeclaredModule:
     """Declare a module of a system: ``detection = module(PmtDetection, pmt="ttl0")``.
 
     ``kwargs`` are passed to the module's ``build``.
@@ -128,23 +133,26 @@ def module(cls, **kwargs):
 class Registry:
     """Modules by key, devices by owner, services by interface, for one system."""
 
-    def __init__(self, device_db):
+    def __init__(self, device_db: dict[str, Any]) -> None:
         self._device_db = device_db
-        self.modules = {}        # key -> module, in build order
-        self.device_owner = {}   # resolved device name -> module key
-        self.calibrations = {}   # dataset key -> CalibrationSpec, as modules read them
+        self.modules: dict[str, Module] = {}   # key -> module, in build order
+        self.device_owner: dict[str, str] = {}  # resolved device name -> module key
+        # dataset key -> CalibrationSpec, as modules read them
+        self.calibrations: dict[str, CalibrationSpec] = {}
 
-    def resolve(self, device):
+    def resolve(self, device: str) -> str:
         """The device name behind a chain of aliases
         (:func:`control.device_db.resolve_alias`)."""
         return resolve_alias(self._device_db, device)
 
-    def add_module(self, mod):
+    def add_module(self, mod: "Module") -> None:
+        """Register ``mod`` under its key; two modules with one key are a
+        ``ModuleError``."""
         if mod.module_key in self.modules:
             raise ModuleError("two modules share the key {!r}".format(mod.module_key))
         self.modules[mod.module_key] = mod
 
-    def claim(self, device, mod):
+    def claim(self, device: str, mod: "Module") -> None:
         """Record ``mod`` as the owner of ``device``; one owner per device."""
         name = self.resolve(device)
         owner = self.device_owner.get(name)
@@ -156,7 +164,8 @@ class Registry:
                     device, alias, owner, mod.module_key, mod.module_key, owner))
         self.device_owner[name] = mod.module_key
 
-    def devices_of(self, mod):
+    def devices_of(self, mod: "Module") -> list[str]:
+        """The (resolved) names of the devices ``mod`` owns, sorted."""
         return sorted(d for d, k in self.device_owner.items() if k == mod.module_key)
 
 
@@ -168,12 +177,19 @@ class Module(HasEnvironment):
     device, declared invariant.
     """
 
-    def __init__(self, parent, name, *args, **kwargs):
+    if TYPE_CHECKING:
+        # For the type checker: set in __init__ (and core by the system's build).
+        system: "System"
+        module_key: str
+        core: Any
+
+    def __init__(self, parent: Any, name: str, *args: Any, **kwargs: Any) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ModuleError("a module name must be an identifier, not {!r}".format(name))
         self.module_name = name
         self.parent = parent
-        self.system = parent.system if isinstance(parent, Module) else self
+        # A module without a module parent is the system itself.
+        self.system = parent.system if isinstance(parent, Module) else cast("System", self)
         self.module_key = (parent.module_key + "." + name) if isinstance(parent, Module) \
             else name
         self._initialized = False
@@ -185,14 +201,14 @@ class Module(HasEnvironment):
         if self.system is not self and self.system.is_initialized:
             self.init_module()
 
-    def declare_invariants(self, *names):
+    def declare_invariants(self, *names: str) -> None:
         """Add attributes to ``kernel_invariants`` (ARTIQ folds them into kernels)."""
         for name in names:
             _add_invariant(self, name)
 
     # ---- devices
 
-    def get_device(self, key):
+    def get_device(self, key: str) -> Any:
         """Request a device and record this module as its owner.
 
         A device the device database lacks, or that fails to build, is a ``DeviceError``
@@ -209,7 +225,7 @@ class Module(HasEnvironment):
                 raise
             raise self._missing_device(key) from None
 
-    def device_description(self, key):
+    def device_description(self, key: str) -> dict[str, Any]:
         """The device-database entry behind ``key`` (aliases resolved): the dict with the
         device's ``type``, ``module``, ``class`` and ``arguments``, for a module that must
         know a device's class or arguments (a DDS channel's ``sw_device``) before or
@@ -220,18 +236,18 @@ class Module(HasEnvironment):
             raise self._missing_device(key)
         return desc
 
-    def claim_device(self, key):
+    def claim_device(self, key: str) -> None:
         """Record this module as the owner of device ``key`` without building it: a
         device that another device's driver opened for this module (the RF switch TTL
         that ARTIQ's DDS driver opens from its ``sw_device``). A ``DeviceClaimError`` if
         another module owns it."""
         self.system.registry.claim(key, self)
 
-    def _device_desc(self, key):
+    def _device_desc(self, key: str) -> dict[str, Any] | None:
         desc = self.get_device_db().get(self.system.registry.resolve(key))
         return desc if isinstance(desc, dict) else None
 
-    def _missing_device(self, key):
+    def _missing_device(self, key: str) -> DeviceError:
         ddb = self.get_device_db()
         name = self.system.registry.resolve(key)
         alias = "" if name == key else " (alias of {!r})".format(name)
@@ -242,7 +258,7 @@ class Module(HasEnvironment):
                            .format(self.module_key, key, alias, source,
                                    closest_hint(name, [k for k in ddb if isinstance(k, str)])))
 
-    def setattr_device(self, key, attribute=None):
+    def setattr_device(self, key: str, attribute: str | None = None) -> None:
         """``self.<attribute> = get_device(key)``, declared kernel invariant.
 
         ``attribute`` defaults to the device name; modules usually take device names as
@@ -254,11 +270,11 @@ class Module(HasEnvironment):
 
     # ---- calibrations
 
-    def calibration_key(self, name):
+    def calibration_key(self, name: str) -> str:
         """The dataset that holds calibration ``name`` of this module."""
         return self.module_key + "." + name
 
-    def get_calibration(self, name, default=NoDefault):
+    def get_calibration(self, name: str, default: Any = NoDefault) -> Any:
         """The value of dataset ``<module key>.<name>``, or ``default``; a value of
         another kind than the default (a string where the default is a number, ...) is a
         ``CalibrationError`` naming the key, the value and its type."""
@@ -269,7 +285,7 @@ class Module(HasEnvironment):
             _check_like_default(key, value, default)
         return value
 
-    def _calibration_value(self, key, default):
+    def _calibration_value(self, key: str, default: Any) -> Any:
         try:
             value = self.get_dataset(key, archive=True)
         except KeyError:
@@ -283,8 +299,9 @@ class Module(HasEnvironment):
         self.__dict__.setdefault("_calibrations_read", {})[key] = value
         return value
 
-    def setattr_calibration(self, name, default=NoDefault, *, unit="", to_mu=False,
-                            min=None, max=None, attribute=None):
+    def setattr_calibration(self, name: str, default: Any = NoDefault, *, unit: str = "",
+                            to_mu: bool = False, min: float | None = None,
+                            max: float | None = None, attribute: str | None = None) -> Any:
         """Read a calibration into an attribute declared kernel invariant.
 
         ``to_mu=True`` converts a duration in seconds to int64 machine units once, on the
@@ -324,7 +341,7 @@ class Module(HasEnvironment):
         _add_invariant(self, attribute)
         return value
 
-    def _declare_calibration(self, key, **spec):
+    def _declare_calibration(self, key: str, **spec: Any) -> None:
         """Record what this module reads, so that a lab tool can list a trap's needs
         (``control.calibrations``); the first, fullest declaration of a key wins."""
         registry = self.system.registry
@@ -334,10 +351,12 @@ class Module(HasEnvironment):
 
     # ---- phases
 
-    def init(self):
+    def init(self) -> None:
         """Read calibrations; runs once, after build, before any kernel."""
 
-    def init_module(self):
+    def init_module(self) -> None:
+        """Run :meth:`init` once; a ``TypeError`` from it that a calibration of the wrong
+        type explains becomes a ``CalibrationError`` naming that calibration."""
         if not self._initialized:
             self._initialized = True
             try:
@@ -355,15 +374,17 @@ class Module(HasEnvironment):
                         "{!r} = {!r} ({})".format(k, v, type(v).__name__) for k, v in odd))
                 ) from exc
 
-    def prepare(self):
+    def prepare(self) -> None:
+        """Initialize this module (:meth:`init_module`), then its children."""
         self.init_module()
         self.call_child_method("prepare")
 
     @property
-    def submodules(self):
+    def submodules(self) -> list["Module"]:
+        """The children that are modules, in build order."""
         return [c for c in self.children if isinstance(c, Module)]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<{} {}>".format(type(self).__name__, self.module_key)
 
 
@@ -378,27 +399,31 @@ class System(Module):
     class declares modules with :func:`module`; its name is the class attribute
     ``system_name`` (the key prefix of every module and calibration).
     """
-    system_name = None
+    system_name: str | None = None
     core_device = "core"
 
-    def __init__(self, parent, *args, name=None, **kwargs):
+    def __init__(self, parent: Any, *args: Any, name: str | None = None,
+                 **kwargs: Any) -> None:
         name = name or self.system_name or type(self).__name__.lower()
         self._system_initialized = False
         self.system = self  # before HasEnvironment calls build
-        self.registry = None
+        self.registry: Registry = None  # type: ignore[assignment]  # made by build
         super().__init__(parent, name, *args, **kwargs)
 
-    def build(self, **kwargs):
+    def build(self, **kwargs: Any) -> None:
+        """Make the registry and get the core device (invariant); declared modules are
+        built later, when something asks for them."""
         self.registry = Registry(self.get_device_db())
         self.core = self.get_device(self.core_device)
         _add_invariant(self, "core")
 
     @property
-    def is_initialized(self):
+    def is_initialized(self) -> bool:
+        """True once :meth:`prepare` ran: a module built after it initializes at once."""
         return self._system_initialized
 
     @classmethod
-    def declared_modules(cls):
+    def declared_modules(cls) -> dict[str, _DeclaredModule]:
         """Name -> declaration of every module the system class declares."""
         found = {}
         for klass in reversed(cls.__mro__):
@@ -407,19 +432,21 @@ class System(Module):
                     found[name] = value
         return found
 
-    def _build_declared(self, name):
+    def _build_declared(self, name: str) -> Module:
         if name in self.__dict__:
-            return self.__dict__[name]
+            done: Module = self.__dict__[name]
+            return done
         declared = self.declared_modules()[name]
         built = declared.cls(self, name, **declared.kwargs)
         self.__dict__[name] = built
         _add_invariant(self, name)
         return built
 
-    def is_built(self, name):
+    def is_built(self, name: str) -> bool:
+        """True if the declared module ``name`` has been built (so it is linked)."""
         return name in self.__dict__ and isinstance(self.__dict__[name], Module)
 
-    def find_all(self, interface):
+    def find_all(self, interface: type) -> list[Module]:
         """Every module of this system that implements ``interface``, building declared
         ones that do (in declaration order)."""
         found = [self._build_declared(name)
@@ -430,7 +457,7 @@ class System(Module):
                 found.append(mod)
         return found
 
-    def find(self, interface):
+    def find(self, interface: type) -> Module:
         """The one module implementing ``interface``; an error if none or several."""
         found = self.find_all(interface)
         if len(found) != 1:
@@ -440,7 +467,7 @@ class System(Module):
                                   self.module_key, len(found), interface.__name__, which))
         return found[0]
 
-    def get_module(self, key):
+    def get_module(self, key: str) -> Module:
         """A module by its key (``yb171.detection``) or by its name under the system."""
         if key in self.registry.modules:
             return self.registry.modules[key]
@@ -456,7 +483,7 @@ class System(Module):
         raise ModuleError("system {!r} has no module {!r}{}".format(
             self.module_key, key, "; closest: " + ", ".join(close) if close else ""))
 
-    def prepare(self):
+    def prepare(self) -> None:
         """Initialize every built module (calibrations), then let later-built ones
         initialize as they are built."""
         self.init_module()
@@ -464,10 +491,10 @@ class System(Module):
             mod.init_module()
         self._system_initialized = True
 
-    def link_report(self):
+    def link_report(self) -> dict[str, Any]:
         """What this system built: per module its devices and kernel invariants, and the
         declared modules that were never built (not linked)."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         for key, mod in [(self.module_key, self)] + list(self.registry.modules.items()):
             rows.append({
                 "module": key,

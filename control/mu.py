@@ -15,11 +15,11 @@ import numpy as np
 __all__ = ["round_half_away", "delay_mu_of"]
 
 
-def round_half_away(x):
+def round_half_away(x: float) -> int:
     """Round to nearest, half away from zero (``llvm.round.f64``)."""
     return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
 
 
-def delay_mu_of(seconds, ref_period):
+def delay_mu_of(seconds: float, ref_period: float) -> np.int64:
     """The int64 machine units that ``delay(seconds)`` advances on the core device."""
     return np.int64(round_half_away(seconds / ref_period))

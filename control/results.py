@@ -2,7 +2,8 @@
 
 ``datasets/`` (what the run archived, with metadata as attributes), ``archive/`` (the
 datasets it read from the database), ``expid`` (PYON), ``rid``, ``start_time`` (Unix time of the
-build) and ``run_time`` (Unix time the run stage began), as ARTIQ's worker writes them, ``artiq_version`` when ARTIQ ran it, and ``control_version``. A run that
+build) and ``run_time`` (Unix time the run stage began), as ARTIQ's worker writes them,
+``artiq_version`` when ARTIQ ran it, and ``control_version``. A run that
 failed or was interrupted is written too, with ``completed = False`` and its ``error``.
 
 The file is written under a temporary name in the same folder and moved into place, so
@@ -23,7 +24,7 @@ import time
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not Linux; the exclusive publish still guards
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 import h5py
 import numpy as np
@@ -53,6 +54,7 @@ class ResultsWriteError(Exception):
 
 
 def project_version():
+    """The installed version of ``ion-control``, or "unknown" when it is not installed."""
     try:
         from importlib.metadata import version
         return version("ion-control")
@@ -219,11 +221,12 @@ def _publish(tmp, path):
     try:
         os.link(tmp, path)
     except FileExistsError:
-        raise FileExistsError(errno.EEXIST, "another run's file has this name", path)
+        raise FileExistsError(errno.EEXIST, "another run's file has this name", path) from None
     except OSError:
         # A filesystem without hard links: check, then rename (no longer atomic).
         if os.path.lexists(path):
-            raise FileExistsError(errno.EEXIST, "another run's file has this name", path)
+            raise FileExistsError(errno.EEXIST, "another run's file has this name",
+                                  path) from None
         os.rename(tmp, path)
         return
     os.unlink(tmp)

@@ -62,15 +62,16 @@ class Run:
     expid: dict
     rid: int
     start_time: float
-    run_time: float = None
-    path: str = None
+    run_time: float | None = None
+    path: str | None = None
     completed: bool = False
-    error: BaseException = None
-    save_error: ResultsWriteError = None
+    error: BaseException | None = None
+    save_error: ResultsWriteError | None = None
     sim: object = field(default=None, repr=False)
 
     @property
     def datasets(self):
+        """The datasets the run set for its results (archived), by name."""
         return self.dataset_mgr.local
 
 

@@ -20,30 +20,41 @@ class Scheduler:
         self.submitted = []
 
     def check_pause(self, rid=None):
+        """True if the run should yield: here only when its termination was requested
+        (nothing else is queued)."""
         return self.termination_requested
 
     def check_termination(self, rid=None):
+        """True once the run's termination was requested."""
         return self.termination_requested
 
     def pause(self):
+        """Return at once (nothing else to run), or raise ``TerminationRequested`` if
+        the run's termination was requested."""
         if self.termination_requested:
             from control.lang import TerminationRequested
             raise TerminationRequested
 
     def submit(self, pipeline_name=None, expid=None, priority=None, due_date=None,
                flush=False):
+        """Record and log ``expid`` without running it (a command-line run has no
+        queue); returns a made-up RID."""
         self.submitted.append(expid)
         logger.info("submit (not run on the command line): %s", expid)
         return len(self.submitted) + self.rid
 
     def delete(self, rid):
+        """Log the request and do nothing."""
         logger.info("delete RID %s (ignored on the command line)", rid)
 
     def request_termination(self, rid):
+        """Ask this run (``rid`` its own RID) to end at its next ``pause``; other RIDs
+        are ignored."""
         if rid == self.rid:
             self.termination_requested = True
 
     def get_status(self):
+        """The master's schedule: empty, as nothing is queued."""
         return {}
 
 
@@ -55,5 +66,6 @@ class CCB:
         self.issued = []
 
     def issue(self, service, *args, **kwargs):
+        """Record and log a request (``create_applet``, ...) the dashboard would act on."""
         self.issued.append((service, args, kwargs))
         logger.info("CCB %s %s %s", service, args, kwargs)

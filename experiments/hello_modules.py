@@ -63,6 +63,6 @@ class HelloModules(EnvExperiment):
             self.stamps[i] = now_mu() - t0
         self.store(self.stamps)
 
-    def store(self, stamps: TArray(TInt64)):
+    def store(self, stamps: TArray(TInt64)):  # type: ignore[valid-type]
         self.set_dataset("stamps_mu", np.array(stamps), broadcast=True)
         self.set_dataset("tick_mu", int(self.clock.tick))

@@ -101,7 +101,7 @@ class _Kernels(HasEnvironment):
     @kernel
     def too_fast(self, n: TInt32):
         self.core.break_realtime()
-        for i in range(n):
+        for _ in range(n):
             self.ttl.pulse_mu(8)
             delay_mu(8)
 

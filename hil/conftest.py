@@ -4,12 +4,13 @@ measured value against its limit, printed at the end and kept as JSON under
 import datetime
 import json
 import os
+from typing import Any
 
 import pytest
 
 from hil.target import HilTarget, MissingDevice, targets
 
-RECORD = []
+RECORD: list[dict[str, Any]] = []
 
 
 def pytest_generate_tests(metafunc):

@@ -174,6 +174,7 @@ class Readout:
 
     @property
     def num_clbits(self):
+        """The circuit's number of classical bits."""
         return len(self.sources)
 
     @property
@@ -263,6 +264,8 @@ class CircuitKernel(RBKernel2):
     qubit ``i`` in bit ``i``; ``result_from_counts`` makes them classical bits)."""
 
     def load_circuit(self, opcodes, thetas, phis):
+        """Load a lowered circuit (host): its opcodes as one sequence with their angle
+        tables, and an empty histogram of the ``2 ** n_qubits`` outcomes."""
         self.load(opcodes, [0, len(opcodes)], thetas, phis, [0])
         self.histogram = np.zeros(2 ** self.n_qubits, dtype=np.int32)
         self.kernel_invariants = self.kernel_invariants | {"n_ops"}
@@ -270,9 +273,13 @@ class CircuitKernel(RBKernel2):
 
     @kernel
     def run(self):
+        """Plays ``shots`` shots: prepare, the circuit's gates, measure every qubit, and
+        count the outcome in ``histogram``. After ``core.break_realtime()`` and
+        ``ops.initialize()``, advances the timeline by ``shots`` × (preparation + the
+        gates + detection)."""
         self.core.break_realtime()
         self.ops.initialize()
-        for shot in range(self.shots):
+        for _shot in range(self.shots):
             self.ops.prep_0_all()
             for k in range(self.n_ops):
                 self.play(self.opcodes[k])
@@ -292,7 +299,7 @@ class CircuitResult:
     populations: np.ndarray
     parity: float
     shots: int
-    readout: Readout = field(default=None, repr=False)
+    readout: Readout | None = field(default=None, repr=False)
 
     def keys(self):
         """Every key the measured bits can take (unmeasured bits 0), in increasing value;
@@ -305,6 +312,8 @@ class CircuitResult:
         return [self.readout.key(v) for v in sorted(values)]
 
     def table(self):
+        """The counts as text: a line per observed key (count, fraction), in increasing
+        value, then the parity."""
         lines = ["{} shots; bits {} (classical bit 0 rightmost)".format(
             self.shots, self.readout.bit_order())]
         width = max(len(k) for k in self.counts) if self.counts else 1

@@ -147,18 +147,26 @@ def inverse(n_qubits, a):
 
 
 def compose1(a, b):
+    """``compose(1, a, b)`` without the dispatch: single-qubit ``a`` then ``b``,
+    elementwise; int16."""
     return COMPOSE1[a, b]
 
 
 def inverse1(a):
+    """``inverse(1, a)`` without the dispatch: the single-qubit inverse, elementwise;
+    int16."""
     return INVERSE1[a]
 
 
 def compose2(a, b):
+    """``compose(2, a, b)`` without the dispatch: two-qubit ``a`` then ``b``, elementwise;
+    int16."""
     return _FAST[2].compose(a, b)
 
 
 def inverse2(a):
+    """``inverse(2, a)`` without the dispatch: the two-qubit inverse, elementwise;
+    int16."""
     return INVERSE2[a]
 
 
@@ -195,10 +203,12 @@ def clifford(n_qubits, i):
 
 
 def clifford1(i):
+    """The qiskit ``Clifford`` of single-qubit index ``i``: ``clifford(1, i)``."""
     return clifford(1, i)
 
 
 def clifford2(i):
+    """The qiskit ``Clifford`` of two-qubit index ``i``: ``clifford(2, i)``."""
     return clifford(2, i)
 
 
@@ -292,6 +302,7 @@ class RBSequences:
 
     @property
     def samples(self):
+        """Sequences per length."""
         return self.expected.shape[1]
 
     def flat(self):

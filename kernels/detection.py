@@ -17,7 +17,12 @@ __all__ = ["ReadoutHistogram", "readout_fidelity", "plot_histograms"]
 
 
 class ReadoutHistogram(HasEnvironment):
+    """``build(ops, shots)``: readout histograms of every qubit, ``shots`` per prepared
+    state. ``run()`` fills ``counts`` and ``bits``; ``results()`` shapes them."""
+
     def build(self, ops, shots=500):
+        """Require ``get_counts`` of the trap (the photon counts are the histogram) and
+        size ``counts`` and ``bits``: 2 × ``shots`` × qubits each."""
         if shots < 1:
             raise ValueError("shots must be at least 1, not {}".format(shots))
         ops.require("get_counts", user="the readout histogram")
@@ -32,6 +37,10 @@ class ReadoutHistogram(HasEnvironment):
 
     @kernel
     def run(self):
+        """Plays ``shots`` shots that prepare |0> and measure every qubit, then ``shots``
+        that add an X on every qubit before measuring, keeping each qubit's count and bit.
+        After ``core.break_realtime()`` and ``ops.initialize()``, advances the timeline by
+        2 × ``shots`` × (preparation + detection), plus the X pulses."""
         self.core.break_realtime()
         self.ops.initialize()
         for state in range(2):

@@ -23,12 +23,15 @@ class Fit:
         return self.values[self.names.index(name)]
 
     def error(self, name):
+        """The one-sigma error of parameter ``name``."""
         return self.errors[self.names.index(name)]
 
     def __call__(self, x):
         return self.model(np.asarray(x, dtype=float), *self.values)
 
     def as_dict(self):
+        """``{name: value, name_err: error}`` as floats: what the experiments store as
+        datasets."""
         out = {}
         for n, v, e in zip(self.names, self.values, self.errors):
             out[n] = float(v)

@@ -24,15 +24,19 @@ _Z = np.diag([1.0, -1.0]).astype(complex)
 
 
 def rphi_matrix(theta, phi):
+    """The 2×2 unitary of ``rphi``: rotation by ``theta`` about cos(phi) X + sin(phi) Y
+    (radians)."""
     n = math.cos(phi) * _X + math.sin(phi) * _Y
     return math.cos(theta / 2) * np.eye(2) - 1j * math.sin(theta / 2) * n
 
 
 def rz_matrix(theta):
+    """The 2×2 unitary of ``rz``: diag(e^(-iθ/2), e^(iθ/2)), ``theta`` in radians."""
     return np.diag([np.exp(-0.5j * theta), np.exp(0.5j * theta)])
 
 
 def rxx_matrix(theta):
+    """The 4×4 unitary of ``rxx``: exp(-i θ/2 X⊗X), ``theta`` in radians."""
     xx = np.kron(_X, _X)
     return math.cos(theta / 2) * np.eye(4) - 1j * math.sin(theta / 2) * xx
 
@@ -67,9 +71,11 @@ class NativeCompiler:
         self._cache = {}
 
     def cost(self, seq):
+        """``(duration in s, physical pulses, gates)`` of a native sequence, compared as a
+        tuple: the shortest in time wins, then the fewest physical pulses."""
         duration = 0.0
         physical = 0
-        for kind, theta, phi in seq:
+        for kind, theta, _phi in seq:
             if kind == RPHI:
                 duration += self.gates.duration("rphi", theta)
                 physical += 1
@@ -80,6 +86,8 @@ class NativeCompiler:
 
     @staticmethod
     def matrix(seq):
+        """The 2×2 unitary a native sequence of ``rphi`` and ``rz`` plays, gates in time
+        order."""
         u = np.eye(2, dtype=complex)
         for kind, theta, phi in seq:
             g = rphi_matrix(theta, phi) if kind == RPHI else rz_matrix(theta)

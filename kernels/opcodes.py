@@ -6,8 +6,10 @@ word with three shifts and masks and call the HAL operation: no per-gate allocat
 RPC, and the angle tables are kernel invariants.
 """
 import math
+from typing import SupportsInt
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["RPHI", "RZ", "RXX", "KIND_NAMES", "AngleTable", "encode", "decode"]
 
@@ -25,12 +27,14 @@ class AngleTable:
     """Distinct (theta, phi) pairs, indexed; angles are rounded to 1e-12 rad so equal
     angles share an entry."""
 
-    def __init__(self):
-        self.index = {}
-        self.thetas = []
-        self.phis = []
+    def __init__(self) -> None:
+        self.index: dict[tuple[float, float], int] = {}
+        self.thetas: list[float] = []
+        self.phis: list[float] = []
 
-    def add(self, theta, phi=0.0):
+    def add(self, theta: float, phi: float = 0.0) -> int:
+        """The index of the pair (radians; ``phi`` taken modulo 2π), added if new; a
+        ``ValueError`` past ``MAX_PARAMS`` pairs (the most an opcode's param indexes)."""
         key = (round(float(theta), 12), round(float(phi) % (2 * math.pi), 12))
         found = self.index.get(key)
         if found is None:
@@ -43,12 +47,16 @@ class AngleTable:
             self.phis.append(key[1])
         return found
 
-    def arrays(self):
+    def arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """``(thetas, phis)``, the kernel's float64 angle tables; ``[0.0]`` each while the
+        table is empty."""
         return (np.array(self.thetas or [0.0], dtype=np.float64),
                 np.array(self.phis or [0.0], dtype=np.float64))
 
 
-def encode(kind, qubit0, qubit1=0, param=0):
+def encode(kind: int, qubit0: int, qubit1: int = 0, param: int = 0) -> int:
+    """One opcode word, ``kind | qubit0 << 4 | qubit1 << 8 | param << 12``; a
+    ``ValueError`` for an unknown kind or a qubit outside 0..15."""
     if kind not in KIND_NAMES:
         raise ValueError("unknown gate kind {}".format(kind))
     if not (0 <= qubit0 < MAX_QUBITS and 0 <= qubit1 < MAX_QUBITS):
@@ -56,6 +64,7 @@ def encode(kind, qubit0, qubit1=0, param=0):
     return kind | (qubit0 << 4) | (qubit1 << 8) | (param << 12)
 
 
-def decode(word):
+def decode(word: SupportsInt) -> tuple[int, int, int, int]:
+    """``(kind, qubit0, qubit1, param)`` of one opcode word: ``encode`` undone."""
     word = int(word)
     return word & 0xF, (word >> 4) & 0xF, (word >> 8) & 0xF, word >> 12

@@ -23,7 +23,12 @@ MIN_POINTS = len(RABI_PARAMETERS) + 1
 
 
 class RabiFlop(ShotScan):
+    """``build(ops, qubit, shots, dataset)``: Rabi flopping on ``qubit``. ``set_durations``
+    gives the scan, ``run()`` plays it, ``fit_rabi`` fits ``probabilities()``."""
+
     def build(self, ops, qubit=0, shots=100, dataset="rabi.p1"):
+        """``ShotScan.build`` with ``qubit`` as the live qubit, checked against the trap;
+        the qubit and the scan's angles are kernel invariants."""
         super().build(ops, shots, dataset, live_qubit=qubit)
         if not 0 <= qubit < ops.num_qubits:
             raise ValueError("qubit {} does not exist: the trap has {}".format(
@@ -46,6 +51,9 @@ class RabiFlop(ShotScan):
 
     @kernel
     def sequence(self, point: TInt32):
+        """Plays the point's pulse: ``rphi`` by ``angles[point]`` at phase 0 on ``qubit``;
+        advances the timeline as the trap's ``rphi`` does (a pulse ``durations[point]``
+        long, and whatever its drive needs to set up)."""
         self.ops.rphi(self.angles[point], 0.0, self.qubit)
 
 
@@ -73,6 +81,8 @@ def fit_rabi(durations, p1, shots, f_guess):
 
 
 def plot_rabi(path, durations, p1, fit, qubit, shots):
+    """P(1) against pulse length (``durations`` in s, drawn in µs) with binomial error
+    bars and the fit, its frequency in the title, to a PNG at ``path``; returns ``path``."""
     return save_plot(path, np.asarray(durations) * 1e6, [p1], [lambda x: fit(x * 1e-6)],
                      xlabel="pulse length (µs)", ylabel="P(1)",
                      title="Rabi flopping, qubit {}: f = {:.2f} ± {:.2f} kHz".format(

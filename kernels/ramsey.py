@@ -25,8 +25,14 @@ MIN_POINTS = len(RAMSEY_PARAMETERS) + 1
 
 
 class Ramsey(ShotScan):
+    """``build(ops, qubit, artificial_detuning, shots, dataset)``: Ramsey on ``qubit`` with
+    the artificial detuning in Hz. ``set_waits`` gives the scan, ``run()`` plays it,
+    ``fit_ramsey`` fits ``probabilities()``."""
+
     def build(self, ops, qubit=0, artificial_detuning=50e3, shots=100,
               dataset="ramsey.p1"):
+        """``ShotScan.build`` with ``qubit`` as the live qubit, checked against the trap;
+        the qubit and the scan's waits and phases are kernel invariants."""
         super().build(ops, shots, dataset, live_qubit=qubit)
         if not 0 <= qubit < ops.num_qubits:
             raise ValueError("qubit {} does not exist: the trap has {}".format(
@@ -54,6 +60,9 @@ class Ramsey(ShotScan):
 
     @kernel
     def sequence(self, point: TInt32):
+        """Plays the point: a π/2 ``rphi`` at phase 0, a wait of ``waits_mu[point]``, a π/2
+        ``rphi`` at ``phases[point]``; advances the timeline by the wait and the two
+        pulses as the trap's ``rphi`` plays them."""
         self.ops.rphi(HALF_PI, 0.0, self.qubit)
         delay_mu(self.waits_mu[point])
         self.ops.rphi(HALF_PI, self.phases[point], self.qubit)
@@ -88,6 +97,9 @@ def fit_ramsey(waits, p1, shots, f_guess):
 
 
 def plot_ramsey(path, waits, p1, fit, qubit, shots, detuning):
+    """P(1) against wait (``waits`` in s, drawn in µs) with binomial error bars and the
+    fit, the ``detuning`` (Hz) and T2* in the title, to a PNG at ``path``; returns
+    ``path``."""
     return save_plot(path, np.asarray(waits) * 1e6, [p1], [lambda x: fit(x * 1e-6)],
                      xlabel="wait (µs)", ylabel="P(1)",
                      title="Ramsey, qubit {}: detuning {:.2f} kHz, T2* {}".format(

@@ -81,6 +81,7 @@ class RBProgram:
 
     @property
     def n_sequences(self):
+        """Sequences in the program, reference and interleaved."""
         return len(self.lengths)
 
     def chunks(self, max_words=MAX_CHUNK_WORDS):
@@ -101,6 +102,8 @@ class RBProgram:
         return out
 
     def chunk_arrays(self, first, last):
+        """What the RB kernel's ``load`` takes for sequences ``first`` to ``last - 1``:
+        their opcodes, starts counted from 0, the angle tables, expected outcomes."""
         a, b = self.starts[first], self.starts[last]
         return (self.opcodes[a:b], self.starts[first:last + 1] - a, self.thetas, self.phis,
                 self.expected[first:last])
@@ -132,6 +135,8 @@ def compile_program(gates, n_qubits, lengths, samples, seed=None, interleave=Non
 
 
 def rb_sequences_flat(n_qubits, lengths, samples, seed, interleave, final_pauli):
+    """``clifford.rb_sequences(...).flat()``: one group's random sequences as
+    ``(cliffords, starts, seq_lengths, expected)``, lengths in Cliffords."""
     seqs = clifford.rb_sequences(n_qubits, lengths, samples, seed=seed,
                                  interleave=interleave, final_pauli=final_pauli)
     return seqs.flat()
@@ -243,6 +248,8 @@ class RandomizedBenchmarking(HasEnvironment):
     def build(self, ops, n_qubits=1, qubits=None, lengths=(1, 10, 50, 100), samples=10,
               shots=50, seed=None, interleave=None, final_pauli=False,
               max_chunk_words=MAX_CHUNK_WORDS):
+        """Check the run's sizes before any work (``check_rb_arguments``) and build its
+        kernel: ``RBKernel2`` on two qubits, ``RBKernel1`` on one."""
         if n_qubits not in (1, 2):
             raise ValueError("RB runs on 1 or 2 qubits, not {}".format(n_qubits))
         qubits = list(range(n_qubits)) if qubits is None else list(qubits)
@@ -271,6 +278,9 @@ class RandomizedBenchmarking(HasEnvironment):
         self.survived = None
 
     def prepare_program(self):
+        """Draw and compile the run's sequences for the trap's native gates (host, after
+        the trap is initialized); returns the ``RBProgram``. An ``ArgumentError`` if a
+        sequence needs more opcodes than one kernel call takes."""
         program = compile_program(self.ops.native_gates(), self.n_qubits, self.lengths,
                                   self.samples, self.seed, self.interleave,
                                   self.final_pauli)

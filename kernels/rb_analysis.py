@@ -90,6 +90,7 @@ class RBFitError(FitError):
 
 
 def rb_model(m, A, p, B):
+    """The RB decay A p^m + B: the survival after ``m`` random Cliffords."""
     return A * np.power(p, m) + B
 
 
@@ -133,7 +134,7 @@ class RBResult:
     B_fixed: bool
     lengths: np.ndarray = field(repr=False)
     survival: np.ndarray = field(repr=False)
-    p_bootstrap: np.ndarray = field(repr=False, default=None)
+    p_bootstrap: np.ndarray | None = field(repr=False, default=None)
     resolved: bool = True
     status: str = "resolved"
     message: str = ""
@@ -143,7 +144,7 @@ class RBResult:
     model: str = ""
     delta_chi2_p1: float = _NAN
     delta_chi2_p0: float = _NAN
-    bound_params: tuple = field(repr=False, default=None)
+    bound_params: tuple | None = field(repr=False, default=None)
     label: str = ""
 
     def __call__(self, m):
@@ -176,6 +177,8 @@ class RBResult:
         return "no decay resolved, no bound"
 
     def table(self):
+        """The fit as text: p, A, B, the error per Clifford and the SPAM error with their
+        errors, and p's 95 % interval; unresolved, the one-sided bound instead."""
         head = "RB fit{}, {} qubit{}: {}, {} sequences{}, {}".format(
             " ({})".format(self.label) if self.label else "",
             self.n_qubits, "s" if self.n_qubits > 1 else "", self.model or "A p^m + B",
@@ -270,6 +273,7 @@ class InterleavedResult:
         return out
 
     def summary(self):
+        """One line: the gate error with its error, or its bound, and which fit."""
         if self.resolved:
             return "gate error {:.2e} ± {:.1e} ({} fit)".format(self.r_c, self.r_c_err,
                                                                  self.method)
@@ -282,6 +286,8 @@ class InterleavedResult:
         return "gate error not resolved ({} fit)".format(self.method)
 
     def table(self):
+        """The fit as text: p_ref, p_int, p_c, the gate error (or why it is not resolved,
+        and its bound) and the Magesan et al. bounds."""
         row = "  {:<12s} {:.6g} +- {:.2g}"
         lines = ["Interleaved RB, {} qubit(s), {} fit{}".format(
             self.n_qubits, self.method, ": " + self.model if self.model else "")]
@@ -565,8 +571,8 @@ class _Verdict:
     t0: float
     lower: float = _NAN     # one-sided 95 % bounds on the profiled parameter
     upper: float = _NAN
-    theta_lower: np.ndarray = None
-    theta_upper: np.ndarray = None
+    theta_lower: np.ndarray | None = None
+    theta_upper: np.ndarray | None = None
 
 
 def _starts(theta, k, value=None, extra=()):
@@ -618,7 +624,7 @@ def _crossing(profile, k, theta_hat, chi2_min, level, downward):
             eb = excess(b, [previous_theta, t])[0]
             if ea * eb > 0:
                 return v, t
-            root = brentq(lambda x: excess(x, [previous_theta, t])[0], a, b,
+            root = brentq(lambda x: excess(x, [previous_theta, t])[0], a, b,  # noqa: B023
                           xtol=1e-12, rtol=1e-6)
             return root, excess(root, [previous_theta, t])[1]
         previous_v, previous_theta = v, t

@@ -123,6 +123,8 @@ class CliffordCompiler:
         return u
 
     def words_of(self, i):
+        """The opcode words Clifford index ``i`` compiles to (qubit fields 0 and 1 of the
+        sequence), in time order."""
         return self.flat[self.offsets[i]:self.offsets[i + 1]]
 
     def expected_decay(self, depolarizing=0.0, depolarizing_2q=0.0):

@@ -23,6 +23,8 @@ __all__ = ["RBKernel1", "RBKernel2"]
 
 class _RBKernel(HasEnvironment):
     def build(self, ops, qubits, shots):
+        """The trap's operations, the trap's qubits the sequences' qubit indices stand
+        for, and shots per sequence; refuses a qubit the trap does not have."""
         if shots < 1:
             raise ValueError("shots must be at least 1, not {}".format(shots))
         for q in qubits:
@@ -66,10 +68,15 @@ class _RBKernel(HasEnvironment):
 
     @kernel
     def run(self):
+        """Plays the loaded chunk: per sequence, ``shots`` shots that prepare, play the
+        sequence and measure, counting in ``survived`` the shots whose bits match; sends
+        each sequence's count to the host (async RPC, no wait). After
+        ``core.break_realtime()`` and ``ops.initialize()``, advances the timeline by
+        ``shots`` × (preparation + the sequence's gates + detection) per sequence."""
         self.core.break_realtime()
         self.ops.initialize()
         for s in range(self.n_seq):
-            for shot in range(self.shots):
+            for _shot in range(self.shots):
                 self.ops.prep_0_all()
                 for k in range(self.starts[s], self.starts[s + 1]):
                     self.play(self.opcodes[k])
@@ -83,17 +90,27 @@ class _RBKernel(HasEnvironment):
 
     @kernel
     def play(self, op: TInt32):
+        """Plays one opcode word (a subclass's kernel, one per gate set), advancing the
+        timeline as the HAL operation it calls does."""
         raise NotImplementedError
 
     @rpc(flags={"async"})
     def sequence_done(self, sequence: TInt32, survived: TInt32):
+        """Host side of the RPC after each sequence: ``on_sequence(sequence, survived)``,
+        if set. Asynchronous: the kernel does not wait, and the timeline does not
+        advance."""
         if self.on_sequence is not None:
             self.on_sequence(sequence, survived)
 
 
 class RBKernel1(_RBKernel):
+    """The RB kernel for single-qubit sequences: it plays ``rphi`` and ``rz`` only, so it
+    compiles on any trap, whatever two-qubit gate the trap has."""
+
     @kernel
     def play(self, op: TInt32):
+        """Plays one opcode word: ``rphi`` or ``rz`` on its qubit, angles from the tables;
+        advances the timeline as that HAL operation does (a virtual ``rz``: not at all)."""
         kind = op & 0xF
         # load() checked every qubit field on the host: the clamp changes no value, it
         # tells the compiler the range, which spares the HAL's per-qubit tables their
@@ -107,12 +124,19 @@ class RBKernel1(_RBKernel):
 
 
 class RBKernel2(_RBKernel):
+    """The RB kernel for two-qubit sequences: ``RBKernel1``'s gates and ``rxx``, so the
+    trap must provide ``rxx``."""
+
     def build(self, ops, qubits, shots):
+        """As ``RBKernel1``, after requiring ``rxx`` of the trap: a trap without it fails
+        here, before anything runs."""
         ops.require("rxx", user="two-qubit randomized benchmarking")
         super().build(ops, qubits, shots)
 
     @kernel
     def play(self, op: TInt32):
+        """Plays one opcode word: ``rphi``, ``rz`` or ``rxx`` on its qubits, angles from
+        the tables; advances the timeline as that HAL operation does."""
         kind = op & 0xF
         last = self.ops.num_qubits - 1
         q = min((op >> 4) & 0xF, last)  # a no-op for the compiler's sake, as in RBKernel1

@@ -71,6 +71,8 @@ class ShotScan(HasEnvironment):
     needs, and ``<dataset>_all`` is P(1) per point and qubit."""
 
     def build(self, ops, shots=100, dataset=None, live_qubit=0):
+        """Keep the trap's operations, the shots and the live datasets' name; the points
+        come later, from the subclass's scan (``set_points``)."""
         if shots < 1:
             raise ValueError("shots must be at least 1, not {}".format(shots))
         self.ops = ops
@@ -102,11 +104,16 @@ class ShotScan(HasEnvironment):
 
     @kernel
     def run(self):
+        """Plays every point: ``shots`` times prepare, ``sequence(point)``, measure,
+        counting each qubit's ones; after each point sends its row to the host (async
+        RPC, no wait). After ``core.break_realtime()`` and ``ops.initialize()``, advances
+        the timeline by ``shots`` × (preparation + the point's sequence + detection) per
+        point."""
         self.core.break_realtime()
         self.ops.initialize()
         row = [0] * self.num_qubits
         for point in range(self.n_points):
-            for shot in range(self.shots):
+            for _shot in range(self.shots):
                 self.ops.prep_0_all()
                 self.sequence(point)
                 self.ops.m_z_all()
@@ -118,10 +125,15 @@ class ShotScan(HasEnvironment):
 
     @kernel
     def sequence(self, point: TInt32):
+        """The gates of point ``point``, played between preparation and measurement; a
+        subclass's kernel, advancing the timeline by what it plays."""
         raise NotImplementedError
 
     @rpc(flags={"async"})
-    def point_done(self, point: TInt32, ones: TList(TInt32)):
+    def point_done(self, point: TInt32, ones: TList(TInt32)):  # type: ignore[valid-type]
+        """Host side of the RPC after each point: its P(1) into the live datasets, then
+        ``on_point``. Asynchronous: the kernel does not wait, and the timeline does not
+        advance."""
         if self.live:
             p1 = np.asarray(ones) / self.shots
             self.mutate_dataset(self.dataset, point, p1[self.live_qubit])

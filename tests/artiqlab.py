@@ -109,7 +109,7 @@ class Master:
         executable = shutil.which("artiq_master")
         if executable is None:
             raise MasterError("artiq_master is not on PATH")
-        for attempt in range(attempts):
+        for _attempt in range(attempts):
             self.ports = dict(zip(PORT_NAMES, free_ports(len(PORT_NAMES))))
             command = [executable, "--no-localhost-bind", "--bind", self.host,
                        "--device-db", self.device_db, "--dataset-db", self.dataset_db,

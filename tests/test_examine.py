@@ -5,8 +5,6 @@ import ast
 import json
 import os
 
-import pytest
-
 from control.cli import main
 from control.examine import argument_rows, examine_path, listed_name
 

@@ -64,7 +64,7 @@ class SloppyOps(GoodOps):
 
 
 class NoMeasure(GoodOps):
-    m_z_all = OperationInterface.m_z_all  # the interface's "missing" placeholder
+    m_z_all = OperationInterface.m_z_all  # type: ignore[attr-defined]  # the "missing" placeholder
 
 
 def make(ops_cls, sim_managers):

@@ -1,7 +1,7 @@
 """The module system: keys, lazy building, device ownership, calibrations, lookup."""
 import pytest
 
-from control.lang import EnvExperiment, kernel, delay_mu, now_mu
+from control.lang import EnvExperiment, kernel, delay_mu
 from control.modules import (CalibrationError, DeviceClaimError, Module, ModuleError,
                              Service, System, module)
 
@@ -13,7 +13,7 @@ DDB = {
     "detector": "pmt",  # an alias
 }
 
-BUILT = []
+BUILT: list[str] = []
 
 
 class Counter:

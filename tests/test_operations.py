@@ -73,7 +73,7 @@ def test_a_kernel_starts_from_zero_frames(frames):
 
 # ---- rxx after rz: the frames and the MS gate's common spin phase
 
-class _Ca40VirtualZ(systems.system_class("ca40")):
+class _Ca40VirtualZ(systems.system_class("ca40")):  # type: ignore[misc]
     """The 40Ca+ trap configured with virtual Z (as shipped it plays rz as pulses, so its
     frames never differ): rxx's frame equalization on the other trap's drive."""
     ops = module(IonTrapOperations, num_qubits=2, virtual_z=True)

@@ -7,8 +7,8 @@ import pytest
 from control.hal import NativeGate, NativeGateSet
 from kernels import clifford
 from kernels.native import NativeCompiler, equal_up_to_phase, rz_matrix
-from kernels.opcodes import RPHI, RXX, RZ, decode
-from kernels.rb import RBProgram, compile_program, interleave_index
+from kernels.opcodes import RPHI, RZ, decode
+from kernels.rb import compile_program, interleave_index
 from kernels.rb_compile import CliffordCompiler, compiler_for, gather
 
 # As the simulated 171Yb+ trap publishes them: virtual Z, and an rxx that equalizes the

@@ -8,7 +8,7 @@ import pytest
 from control import lang, pyon
 from control.cli import main
 from control.device_db import load_device_db
-from control.errors import ArgumentError, DeviceDBError, DeviceError
+from control.errors import DeviceDBError, DeviceError
 from control.managers import DeviceManager
 from control.results import read_datasets
 from control.runner import ExperimentFileError, run_experiment

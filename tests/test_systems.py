@@ -1,10 +1,8 @@
 """The two trap systems behind one HAL: both validate, and every portable kernel runs on
 both, unchanged, and recovers the physics each system's ion model was given."""
-import math
 import os
 import re
 
-import numpy as np
 import pytest
 from scipy.stats import poisson
 

@@ -38,11 +38,11 @@ class NativeGate:
     """
     kind: str
     duration: float
-    angles: tuple = ()
+    angles: tuple[float, ...] = ()
     virtual: bool = False
     frame_equalizing_pulses: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError("unknown native gate kind {!r}; known: {}".format(
                 self.kind, ", ".join(sorted(KINDS))))
@@ -58,16 +58,17 @@ class NativeGate:
                              "equalize".format(self.kind))
 
     @property
-    def num_qubits(self):
+    def num_qubits(self) -> int:
+        """How many qubits the gate acts on (1 or 2), from its kind."""
         return KINDS[self.kind]
 
 
 @dataclass(frozen=True)
 class NativeGateSet:
     """The native gates of one trap, by kind."""
-    gates: dict = field(default_factory=dict)
+    gates: dict[str, NativeGate] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for kind, gate in self.gates.items():
             if kind != gate.kind:
                 raise ValueError("native gate set maps {!r} to a {!r} gate".format(
@@ -76,10 +77,10 @@ class NativeGateSet:
             raise ValueError("a native gate set needs an 'rphi' gate (single-qubit "
                              "rotations are universal with it and 'rz')")
 
-    def __contains__(self, kind):
+    def __contains__(self, kind: object) -> bool:
         return kind in self.gates
 
-    def __getitem__(self, kind):
+    def __getitem__(self, kind: str) -> NativeGate:
         try:
             return self.gates[kind]
         except KeyError:
@@ -87,11 +88,11 @@ class NativeGateSet:
                 kind, ", ".join(sorted(self.gates)))) from None
 
     @property
-    def entangling(self):
+    def entangling(self) -> list[str]:
         """The kinds of two-qubit gate available."""
         return [k for k, g in self.gates.items() if g.num_qubits == 2]
 
-    def duration(self, kind, angle=None):
+    def duration(self, kind: str, angle: float | None = None) -> float:
         """Time of one ``kind`` gate (of ``angle`` when any angle is allowed)."""
         gate = self[kind]
         if gate.virtual:

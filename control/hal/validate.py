@@ -9,6 +9,8 @@ fold it and reloads it on every use.
 import ast
 import inspect
 import textwrap
+from collections.abc import Iterable
+from typing import Any, cast
 
 from control import lang
 from control.hal.operations import OperationInterface
@@ -19,7 +21,7 @@ __all__ = ["validate", "ValidationError", "kernel_attribute_reads"]
 class ValidationError(Exception):
     """An implementation breaks its HAL contract; ``problems`` lists every breach."""
 
-    def __init__(self, subject, problems):
+    def __init__(self, subject: str, problems: Iterable[str]) -> None:
         self.subject = subject
         self.problems = list(problems)
         super().__init__("{} breaks the HAL contract ({} problem{}):\n  - {}".format(
@@ -27,7 +29,7 @@ class ValidationError(Exception):
             "\n  - ".join(self.problems)))
 
 
-def _kernel_source_tree(function):
+def _kernel_source_tree(function: Any) -> ast.Module | None:
     try:
         source = inspect.getsource(lang.kernel_function(function))
     except (OSError, TypeError):
@@ -35,23 +37,24 @@ def _kernel_source_tree(function):
     return ast.parse(textwrap.dedent(source))
 
 
-def kernel_attribute_reads(function):
+def kernel_attribute_reads(function: Any) -> tuple[set[str], set[str]]:
     """``(reads, writes)``: the names of ``self.<name>`` attributes a kernel function
     loads and stores."""
     tree = _kernel_source_tree(function)
-    reads, writes = set(), set()
+    reads: set[str] = set()
+    writes: set[str] = set()
     if tree is None:
         return reads, writes
-    fn = tree.body[0]
+    fn = cast(ast.FunctionDef, tree.body[0])  # the source of one function
     self_name = fn.args.args[0].arg if fn.args.args else "self"
-    def self_attr(node):
+    def self_attr(node: ast.AST) -> str | None:
         return (node.attr if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                 and node.value.id == self_name else None)
 
     for node in ast.walk(fn):
         name = self_attr(node)
         if name is not None:
-            (writes if isinstance(node.ctx, ast.Store) else reads).add(name)
+            (writes if isinstance(cast(ast.Attribute, node).ctx, ast.Store) else reads).add(name)
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
             # self.counts[i] = ... (or +=) writes the attribute's contents
             name = self_attr(node.value)
@@ -60,7 +63,7 @@ def kernel_attribute_reads(function):
     return reads, writes
 
 
-def _kernels_of(obj):
+def _kernels_of(obj: object) -> dict[str, Any]:
     """Name -> bound kernel or portable method, over the object's class."""
     found = {}
     for name in dir(type(obj)):
@@ -72,17 +75,18 @@ def _kernels_of(obj):
     return found
 
 
-def _find_operations(subject):
+def _find_operations(subject: object) -> list[OperationInterface]:
     if isinstance(subject, OperationInterface):
         return [subject]
     find_all = getattr(subject, "find_all", None)
     if find_all is not None:
-        return find_all(OperationInterface)
+        found: list[OperationInterface] = find_all(OperationInterface)
+        return found
     raise TypeError("validate() takes a system or an OperationInterface implementation, "
                     "not {!r}".format(subject))
 
 
-def _operation_problems(ops):
+def _operation_problems(ops: OperationInterface) -> list[str]:
     problems = []
     for name in OperationInterface.REQUIRED:
         fn = getattr(ops, name, None)
@@ -111,7 +115,7 @@ def _operation_problems(ops):
     return problems
 
 
-def _invariant_problems(obj, seen):
+def _invariant_problems(obj: object, seen: set[int]) -> list[str]:
     """Attributes read by kernels but neither invariant nor written by a kernel, for
     ``obj`` and every object its kernels reach through invariant attributes."""
     if id(obj) in seen:
@@ -120,7 +124,8 @@ def _invariant_problems(obj, seen):
     kernels = _kernels_of(obj)
     if not kernels:
         return []
-    reads, writes = set(), set()
+    reads: set[str] = set()
+    writes: set[str] = set()
     for fn in kernels.values():
         r, w = kernel_attribute_reads(fn)
         reads |= r
@@ -148,7 +153,7 @@ def _invariant_problems(obj, seen):
     return problems
 
 
-def validate(subject):
+def validate(subject: object) -> list[OperationInterface]:
     """Check ``subject`` (a system, or one ``OperationInterface`` implementation) and
     raise ``ValidationError`` listing every problem; return the implementations checked.
     """
@@ -156,7 +161,7 @@ def validate(subject):
     problems = []
     if not ops_list:
         problems.append("no module implements OperationInterface")
-    seen = set()
+    seen: set[int] = set()
     for ops in ops_list:
         label = getattr(ops, "module_key", type(ops).__name__)
         problems.extend("{}: {}".format(label, p) for p in _operation_problems(ops))

@@ -32,7 +32,7 @@ __all__ = ["kernel", "portable", "rpc", "subkernel", "syscall", "host_only",
 
 # The marker record: ARTIQ's fields (and type name, so it prints the same), which its
 # compiler and the project's tools read, so code that inspects it works with both.
-_MarkerRecord = namedtuple(
+_MarkerRecord = namedtuple(  # type: ignore[name-match]
     "_ARTIQEmbeddedInfo",
     "core_name portable function syscall forbidden destination flags")
 
@@ -44,7 +44,7 @@ def _embedded(core_name=None, portable=False, function=None, syscall=None,
                          destination, set(flags))
 
 
-def kernel(arg=None, flags={}):
+def kernel(arg=None, flags={}):  # noqa: B006  (ARTIQ's signature; never mutated)
     """Mark a method for execution on the core device named by ``arg`` (default ``core``).
 
     Called on the host, it calls ``getattr(self, core_name).run(wrapper, (self,) + args,
@@ -64,7 +64,7 @@ def kernel(arg=None, flags={}):
     return kernel("core", flags)(arg)
 
 
-def subkernel(arg=None, destination=0, flags={}):
+def subkernel(arg=None, destination=0, flags={}):  # noqa: B006  (ARTIQ's signature; never mutated)
     """Mark a method for execution on a DRTIO satellite (recognized, not simulated)."""
     if isinstance(arg, str):
         def decorate(function):
@@ -83,7 +83,7 @@ def subkernel(arg=None, destination=0, flags={}):
     return subkernel("core", destination, flags)(arg)
 
 
-def portable(arg=None, flags={}):
+def portable(arg=None, flags={}):  # noqa: B006  (ARTIQ's signature; never mutated)
     """Mark a function to run where its caller runs: on the host from the host, on the
     core device from a kernel."""
     if arg is None:
@@ -92,7 +92,7 @@ def portable(arg=None, flags={}):
     return arg
 
 
-def rpc(arg=None, flags={}):
+def rpc(arg=None, flags={}):  # noqa: B006  (ARTIQ's signature; never mutated)
     """Mark a function as a remote procedure call from kernels to the host (the default
     for undecorated methods; this marker carries flags such as ``{"async"}``)."""
     if arg is None:
@@ -101,7 +101,7 @@ def rpc(arg=None, flags={}):
     return arg
 
 
-def syscall(arg=None, flags={}):
+def syscall(arg=None, flags={}):  # noqa: B006  (ARTIQ's signature; never mutated)
     """Mark a function as a call into the core device's runtime (drivers only)."""
     if isinstance(arg, str):
         def decorate(function):

@@ -71,7 +71,7 @@ class _Processor:
     Subclasses change how a default is kept (``_keep``) and shown (``_shown_default``).
     """
     #: attributes ``describe()`` reports after the default, in the dashboard's order
-    _fields = ()
+    _fields: tuple[str, ...] = ()
     _default_attribute = "default_value"
 
     def __init__(self, default=NoDefault):
@@ -89,15 +89,19 @@ class _Processor:
         return getattr(self, self._default_attribute)
 
     def default(self):
+        """The default value, converted; raises ``DefaultMissing`` if none was given."""
         try:
             return getattr(self, self._default_attribute)
         except AttributeError:
             raise DefaultMissing from None
 
     def process(self, x):
+        """The value the experiment receives for what the user gave, ``x``."""
         return x
 
     def describe(self):
+        """The dict the dashboard builds its widget from: ``ty``, ``default`` if any,
+        then the class's ``_fields``."""
         description = {"ty": type(self).__name__}
         if hasattr(self, self._default_attribute):
             description["default"] = self._shown_default()
@@ -116,6 +120,7 @@ class PYONValue(_Processor):
         return pyon.encode(self.default_value)  # the dashboard edits it as text
 
     def process(self, x):
+        """The value the PYON text ``x`` encodes."""
         return pyon.decode(x)
 
 
@@ -123,6 +128,7 @@ class BooleanValue(_Processor):
     """A boolean: only ``True`` or ``False`` (not 0/1), as in ARTIQ."""
 
     def process(self, x):
+        """``x`` itself if it is ``True`` or ``False``; anything else is a ``ValueError``."""
         if x is True or x is False:
             return x
         raise ValueError("Invalid BooleanValue value")
@@ -139,6 +145,7 @@ class EnumerationValue(_Processor):
         super().__init__(default)  # after choices: the default is checked against them
 
     def process(self, x):
+        """``x`` itself if it is one of the choices; anything else is a ``ValueError``."""
         if x in self.choices:
             return x
         raise ValueError("Invalid EnumerationValue value")
@@ -176,6 +183,8 @@ class NumberValue(_Processor):
         return self.precision == 0 and int(self.step) == self.step and self.scale == 1
 
     def process(self, x):
+        """``x`` as an int or a float, by ``type`` and the display settings; min and max
+        are not checked here (see the module docstring)."""
         wants_int = self.type == "int" or (self.type == "auto" and self._settings_allow_int())
         return int(x) if wants_int else float(x)
 
@@ -231,6 +240,8 @@ class HasEnvironment:
         self.kernel_invariants = getattr(self, "kernel_invariants", set()) | {name}
 
     def register_child(self, child):
+        """Add ``child`` to ``children`` (a child built with this object as its parent
+        registers itself)."""
         self.children.append(child)
 
     def call_child_method(self, method, *args, **kwargs):
@@ -246,10 +257,13 @@ class HasEnvironment:
     # ---- arguments
 
     def get_argument(self, key, processor, group=None, tooltip=None):
+        """The value of argument ``key``, declared with ``processor`` (shown under
+        ``group``, with ``tooltip``); only in ``build``."""
         self.__only_in_build("get_argument")
         return self.__managers.arguments.get(key, processor, group, tooltip)
 
     def setattr_argument(self, key, processor=None, group=None, tooltip=None):
+        """:meth:`get_argument`, kept as ``self.<key>`` and made a kernel invariant."""
         self.__set_invariant(key, self.get_argument(key, processor, group, tooltip))
 
     @contextmanager
@@ -274,12 +288,16 @@ class HasEnvironment:
     # ---- devices
 
     def get_device_db(self):
+        """The whole device database, as a dict."""
         return self.__managers.devices.get_device_db()
 
     def get_device(self, key):
+        """The device (driver or controller client) named ``key`` in the device
+        database."""
         return self.__managers.devices.get(key)
 
     def setattr_device(self, key):
+        """:meth:`get_device`, kept as ``self.<key>`` and made a kernel invariant."""
         self.__set_invariant(key, self.get_device(key))
 
     # ---- datasets (the setters are async RPCs, so kernels can call them without waiting)
@@ -287,30 +305,44 @@ class HasEnvironment:
     @rpc(flags={"async"})
     def set_dataset(self, key, value, *, unit=None, scale=None, precision=None,
                     broadcast=False, persist=False, archive=True):
+        """Set dataset ``key`` to ``value`` with its display metadata; ``broadcast`` to
+        the master, ``persist`` across runs, ``archive`` in the results. An async RPC:
+        a kernel does not wait for it."""
         given = (("unit", unit), ("scale", scale), ("precision", precision))
         metadata = {name: setting for name, setting in given if setting is not None}
         self.__managers.datasets.set(key, value, metadata, broadcast, persist, archive)
 
     @rpc(flags={"async"})
     def mutate_dataset(self, key, index, value):
+        """Set ``index`` of dataset ``key`` to ``value``: an index, a ``(start, stop[,
+        step])`` slice, or a tuple of such slices, one a dimension. An async RPC."""
         self.__managers.datasets.mutate(key, index, value)
 
     @rpc(flags={"async"})
     def append_to_dataset(self, key, value):
+        """Append ``value`` to the list held by dataset ``key``. An async RPC."""
         self.__managers.datasets.append_to(key, value)
 
     def get_dataset(self, key, default=NoDefault, archive=True):
+        """The value of dataset ``key``, or ``default`` if there is none (``KeyError``
+        without a default); ``archive`` keeps what was read in the results."""
         return _looked_up(self.__managers.datasets.get, (key, archive), default)
 
     def get_dataset_metadata(self, key, default=NoDefault):
+        """The metadata dict (unit, scale, precision) of dataset ``key``, or
+        ``default``."""
         return _looked_up(self.__managers.datasets.get_metadata, (key,), default)
 
     def setattr_dataset(self, key, default=NoDefault, archive=True):
+        """:meth:`get_dataset`, kept as ``self.<key>`` (not a kernel invariant: datasets
+        change)."""
         setattr(self, key, self.get_dataset(key, default, archive))
 
     # ---- scheduling
 
     def set_default_scheduling(self, priority=None, pipeline_name=None, flush=None):
+        """Default scheduling options the dashboard submits the experiment with; only in
+        ``build``, and only the top-level experiment's count."""
         self.__only_in_build("set_default_scheduling")
         if priority is not None:
             priority = int(priority)
@@ -336,6 +368,7 @@ class Experiment:
         """Precompute what ``run`` needs; no hardware here."""
 
     def run(self):
+        """The experiment's work, with the hardware; every experiment defines it."""
         raise NotImplementedError
 
     def analyze(self):
@@ -355,4 +388,5 @@ def is_experiment(o):
 
 
 def is_public_experiment(o):
+    """Whether ``o`` is an experiment class whose name does not start with ``_``."""
     return is_experiment(o) and not o.__name__.startswith("_")

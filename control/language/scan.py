@@ -31,11 +31,13 @@ class ScanObject:
         raise NotImplementedError(type(self).__name__ + " does not define __len__")
 
     def describe(self):
+        """The scan as the dashboard describes it: a dict with ``ty`` (the scan's type)
+        and its parameters, which ``Scannable.process`` turns back into the scan."""
         raise NotImplementedError(type(self).__name__ + " does not define describe")
 
 
 #: description name -> scan class, for ``Scannable.process``
-_SCAN_TYPES = {}
+_SCAN_TYPES: dict[str, type] = {}
 
 
 def _scan_type(*parameters):
@@ -163,14 +165,18 @@ class Scannable(_Processor):
         return [scan.describe() for scan in self.default_values]
 
     def default(self):
+        """The default scan (the first one given); ``DefaultMissing`` if none was."""
         return super().default()[0]
 
     def process(self, x):
+        """The scan object a description ``x`` (a dict with ``ty``) describes."""
         cls = _SCAN_TYPES[x["ty"]]
         # Keys the type does not take are ignored, as ARTIQ ignores them.
         return cls(**{name: x[name] for name in cls._parameters if name in x})
 
     def describe(self):
+        """The processor's description for the dashboard, with the default scans
+        described."""
         # "Scannable" even for a subclass: the dashboard chooses its widget by this name.
         return dict(super().describe(), ty="Scannable")
 

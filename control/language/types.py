@@ -42,17 +42,21 @@ TRange32 = _Type("TRange32")
 TRange64 = _Type("TRange64")
 
 
-def TTuple(elts=[]):
+def TTuple(elts=[]):  # noqa: B006  (ARTIQ's signature; never mutated)
+    """The type of a tuple whose elements have the types ``elts``, in order."""
     return _Type("TTuple", *elts)
 
 
 def TList(elt=None):
+    """The type of a list of ``elt`` (all elements of one type, as kernels need)."""
     return _Type("TList", elt)
 
 
 def TArray(elt=None, num_dims=1):
+    """The type of a numpy array of ``elt`` with ``num_dims`` dimensions."""
     return _Type("TArray", elt, num_dims)
 
 
 def TVar():
+    """A type the compiler infers (a fresh type variable)."""
     return _Type("TVar")

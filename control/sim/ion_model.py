@@ -20,9 +20,9 @@ beam without DDS (a repumper on a TTL) is on while all its ``switch`` TTLs are:
 * ``rotation`` — a single-qubit drive of ``qubits``. Rabi frequency
   ``rabi_hz * amplitude * 10**(-attenuation/20)``; axis from the DDS phase (turns);
   detuning = DDS frequency − ``resonance_hz`` (+ the error ``detuning_hz``); ``resonance_hz``
-  is one value or one per qubit (ions split by a field gradient, addressed by frequency). The DDS phase is
-  continuous (AD9910/AD9912 default), so a detuned drive's phase advances with lab time and
-  Ramsey fringes oscillate at the detuning.
+  is one value or one per qubit (ions split by a field gradient, addressed by frequency).
+  The DDS phase is continuous (AD9910/AD9912 default), so a detuned drive's phase
+  advances with lab time and Ramsey fringes oscillate at the detuning.
 * ``ms`` — a bichromatic Mølmer–Sørensen drive of a qubit pair from two DDS channels
   (``dds: [red, blue]``): while both tones are on, ``exp(-i θ/2 · S_φ ⊗ S_φ)`` with
   ``θ = ms_rate * (a_red a_blue) * duration`` (rad/s at full amplitude) and ``φ`` the mean of
@@ -366,6 +366,8 @@ class IonModel:
 
     @classmethod
     def from_config(cls, config, simulation):
+        """The model a simulation's ``ion_model`` config describes, seeded from the
+        simulation and subscribed to its recorder's events; unknown keys are refused."""
         unknown = set(config) - _MODEL_KEYS
         if unknown:
             raise ModelConfigError("unknown ion-model config key(s): {} (known: {})".format(

@@ -81,6 +81,7 @@ class Recorder:
         return sig
 
     def find(self, device, name):
+        """The signal ``name`` of ``device``; a ``KeyError`` listing the recorded ones."""
         try:
             return self._by_name[(device, name)]
         except KeyError:
@@ -97,6 +98,7 @@ class Recorder:
         self._v.append(value)
 
     def maybe_release(self, watermark):
+        """:meth:`release` up to ``watermark``, once ``flush_every`` events are pending."""
         if len(self._t) >= self.flush_every:
             self.release(watermark)
 

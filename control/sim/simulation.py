@@ -98,6 +98,8 @@ class Simulation:
         lang.set_time_manager(self.timeline)
 
     def kernel_started(self):
+        """A kernel starts: the timeline resets and the CPU starts behind the RTIO
+        counter by the time the host takes to load the kernel."""
         tl = self.timeline
         self.kernels_run += 1
         tl.reset()
@@ -105,6 +107,8 @@ class Simulation:
         tl.cpu += tl.kernel_start_mu
 
     def kernel_finished(self):
+        """A kernel returns: the RTIO counter runs on to its last event, and every
+        recorded event is released."""
         tl = self.timeline
         # The host gets control back once the last event has been submitted; the
         # counter then runs on to the last timestamp before anything else can happen.
@@ -116,6 +120,7 @@ class Simulation:
     # ---- used by simulated drivers
 
     def signal(self, device, name, kind="real", size=None, init=None):
+        """Register (or find) a recorded signal of ``device`` (:meth:`Recorder.signal`)."""
         return self.recorder.signal(device, name, kind, size, init)
 
     def output(self, sig, value, channel=None):
@@ -158,15 +163,21 @@ class Simulation:
         self.recorder.release(time_mu)
 
     def charge(self, mu):
+        """The CPU spends ``mu`` of work: its cursor moves on, the timeline's does not."""
         self.timeline.cpu += mu
 
     def close(self):
+        """Release every recorded event and close the VCD file."""
         self.recorder.close()
 
     # ---- for tests and tools
 
     def peek(self, device, name, time_mu):
+        """The value of signal ``device.name`` at ``time_mu`` (after every event at that
+        time)."""
         return self.recorder.peek(device, name, time_mu)
 
     def events(self, device, name=None):
+        """The released events of ``device`` (of its signal ``name`` only, if given), as
+        ``(time_mu, signal_name, value)`` in time order."""
         return self.recorder.events(device, name)

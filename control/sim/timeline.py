@@ -70,6 +70,7 @@ class SlackModel:
     latency_ns: float = 500.0      # RTIO output latency: an event must be this far ahead
 
     def as_dict(self):
+        """The costs as a dict of field name -> value."""
         return asdict(self)
 
 
@@ -91,6 +92,8 @@ class TimeManager:
         self.set_costs(self.slack)
 
     def set_costs(self, slack):
+        """Use the costs of ``slack`` (a :class:`SlackModel`), converted to machine units
+        once; with slack disabled every cost is 0."""
         self.slack = slack
         on = slack.enabled
         scale = self._scale
@@ -106,9 +109,11 @@ class TimeManager:
     # ---- the interface of ARTIQ's time managers
 
     def enter_sequential(self):
+        """Open a ``sequential`` block: its statements follow one another."""
         self._blocks.append(None)
 
     def enter_parallel(self):
+        """Open a ``parallel`` block: each of its statements starts at the current time."""
         self._blocks.append([self.now, self.now])
 
     def parallel_branch_start(self):
@@ -122,10 +127,13 @@ class TimeManager:
             block[1] = self.now
 
     def exit_parallel(self):
+        """Close a ``parallel`` block: the time moves to the end of its longest branch."""
         start, end = self._blocks.pop()
         self.now = max(self.now, end)
 
     def exit(self):
+        """Close the innermost block, of either kind, that the transform did not
+        rewrite."""
         # Leaving a ``with`` block that the transform did not rewrite (one in a portable
         # function called from a kernel): its statements ran one after another, and a
         # parallel block still ends at the latest time reached.
@@ -138,20 +146,26 @@ class TimeManager:
         self.cpu += self.loop_mu
 
     def take_time_mu(self, duration):
+        """``delay_mu``: advance the timeline by ``duration`` machine units."""
         self.now += int(duration)
 
     def take_time(self, duration):
+        """``delay``: advance the timeline by ``duration`` seconds, rounded to the nearest
+        machine unit (halves away from zero)."""
         self.now += round_half_away(duration / self.ref_period)
 
     def get_time_mu(self):
+        """``now_mu``: the timeline's current time, in machine units."""
         return self.now
 
     def set_time_mu(self, time):
+        """``at_mu``: move the timeline to ``time`` machine units (back or forward)."""
         self.now = int(time)
 
     # ---- the CPU estimate
 
     def charge(self, mu):
+        """Add ``mu`` of CPU work to the CPU estimate; the timeline does not move."""
         self.cpu += mu
 
     def route(self, function):
@@ -170,9 +184,13 @@ class TimeManager:
         return rpc
 
     def slack_mu(self):
+        """How far the timeline is ahead of the CPU estimate; an output submitted with
+        less than the RTIO latency (``latency_mu``) underflows."""
         return self.now - self.cpu
 
     def reset(self):
+        """Forget open blocks and RPC routes, at the start of a kernel; the time and the
+        CPU estimate stay."""
         self._blocks.clear()
         self.routes.clear()  # a kernel run keeps no object of an earlier one alive
 
@@ -294,7 +312,7 @@ class _ParallelRewriter(ast.NodeTransformer):
         return node
 
 
-_cache = {}
+_cache: dict[tuple[types.CodeType, int], object] = {}
 # The name rewritten kernels see the time manager's ``routes`` under.
 _ROUTES_NAME = "_control_sim_routes"
 
@@ -360,7 +378,7 @@ def _compile_like(function, fn_node, tm_name, holder):
     namespace = {}
     exec(compile(module, code.co_filename, "exec"), function.__globals__, namespace)
     values = []
-    for name, cell in zip(freevars, cells):
+    for _name, cell in zip(freevars, cells):
         if cell is None:
             values.append(_owner_class(function))
         else:

@@ -14,6 +14,7 @@ imports neither pyvisa nor sipyco, so a device database can use
 """
 import math
 import numbers
+from typing import Any
 
 from .errors import (InstrumentConnectionError, InstrumentDriverError, InstrumentError,
                      InstrumentReplyError, InstrumentTimeout, SafetyLimitError)
@@ -38,7 +39,7 @@ _MAY_BE_NONE = {"max_power_step_db", "max_current_step"}
 
 #: Device-database name -> console script, default port, RPC target, driver (module,
 #: class) and safety limits (driver keyword -> option) of each controller.
-CONTROLLERS = {
+CONTROLLERS: dict[str, dict[str, Any]] = {
     "rf_generator": {"command": "aqctl_rf_generator", "port": 3270, "target": "rf_generator",
                      "driver": ("drivers.instruments.rf_generator", "RFGenerator"),
                      "limits": _SYNTHESIZER_LIMITS},

@@ -20,7 +20,7 @@ def import_sipyco(prog):
         from sipyco import common_args
         from sipyco.pc_rpc import simple_server_loop
     except ImportError as e:
-        raise SystemExit("{}: {} ({})".format(prog, SIPYCO_MISSING, e))
+        raise SystemExit("{}: {} ({})".format(prog, SIPYCO_MISSING, e)) from e
     return common_args, simple_server_loop
 
 
@@ -31,7 +31,8 @@ def optional_float(text):
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("expected a number or 'none', not {!r}".format(text))
+        raise argparse.ArgumentTypeError(
+            "expected a number or 'none', not {!r}".format(text)) from None
 
 
 def _network_options(parser, default_port):

@@ -70,12 +70,12 @@ class LimitedSynthesizer(VisaInstrument, Synthesizer):
     """
 
     #: Instrument range, used when no narrower frequency limit is configured.
-    MIN_FREQUENCY = None
-    MAX_FREQUENCY = None
-    MIN_POWER_DBM = None
-    FREQUENCY_QUERY = None
-    POWER_QUERY = None
-    OUTPUT_QUERY = None
+    MIN_FREQUENCY: float | None = None
+    MAX_FREQUENCY: float | None = None
+    MIN_POWER_DBM: float | None = None
+    FREQUENCY_QUERY: str | None = None
+    POWER_QUERY: str | None = None
+    OUTPUT_QUERY: str | None = None
     #: The instrument's frequency unit in Hz (1e6 for a model that talks MHz).
     FREQUENCY_UNIT = 1.0
 

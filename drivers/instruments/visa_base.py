@@ -51,9 +51,9 @@ class VisaInstrument:
     """
 
     #: File in ``sim/`` used by ``simulation=True``.
-    SIM_FILE = None
+    SIM_FILE: str | None = None
     #: Resource used by ``simulation=True`` when no resource is given.
-    SIM_RESOURCE = None
+    SIM_RESOURCE: str | None = None
     #: Query that makes the instrument identify itself (used on open and by ping()).
     IDN_QUERY = "*IDN?"
     #: Query that pops one entry of the instrument's error queue.

@@ -125,12 +125,16 @@ def tableau_from_unitaries(us, n):
 
 
 def rotation_matrix(axis, quarters):
+    """The 2×2 unitary of ``r_axis`` (``axis`` one of ``x``, ``y``, ``z``) by ``quarters``
+    quarter turns (π/2 each)."""
     theta = quarters * np.pi / 2
     return (np.cos(theta / 2) * np.eye(2)
             - 1j * np.sin(theta / 2) * pauli_matrix({"x": 1, "y": 3, "z": 2}[axis], 1))
 
 
 def rxx_matrix(theta=np.pi / 2):
+    """The 4×4 unitary exp(-i θ/2 X⊗X), ``theta`` in radians; the default is the
+    entangler the two-qubit tables decompose with."""
     xx = pauli_matrix(0b11, 2)
     return np.cos(theta / 2) * np.eye(4) - 1j * np.sin(theta / 2) * xx
 
@@ -162,6 +166,8 @@ class Group:
         self.table = self._make_table() if table is None else np.asarray(table, np.int64)
 
     def code(self, rows):
+        """One integer per symplectic matrix, its rows ``(..., 2n)`` packed 2n bits each:
+        the key of ``sym_index``."""
         return (np.asarray(rows, np.int64) << (2 * self.n * np.arange(2 * self.n))).sum(-1)
 
     def index(self, rows, signs):
@@ -186,11 +192,15 @@ class Group:
         return self.index(r3, s3)
 
     def compose(self, a, b):
+        """Index of ``a`` followed by ``b``, elementwise, by the rule in the module
+        docstring."""
         sa, pa = np.divmod(np.asarray(a, np.int64), self.npauli)
         sb, pb = np.divmod(np.asarray(b, np.int64), self.npauli)
         return self.table[sa, sb] ^ self.act[sb, pa] ^ pb
 
     def from_unitaries(self, us):
+        """Clifford indices of unitaries ``us``, shape ``(..., 2**n, 2**n)``; a
+        ``ValueError`` for one that is not a Clifford."""
         return self.index(*tableau_from_unitaries(us, self.n))
 
 
@@ -247,6 +257,8 @@ def decompose_1q(group):
 
 
 def unitaries_1q(axis, quarters):
+    """The unitary of each row of ``decompose_1q``'s ``(axis, quarters)`` arrays (-1
+    padding skipped), shape ``(len(axis), 2, 2)``."""
     out = []
     for ax, qs in zip(axis, quarters):
         u = np.eye(2, dtype=complex)
@@ -320,6 +332,8 @@ def build_tables():
 
 
 def save_tables(tables, path=None):
+    """Write ``tables`` (``build_tables()``) as a compressed npz, by default where
+    ``kernels.clifford`` loads it; returns the path."""
     path = PATH if path is None else Path(path)
     np.savez_compressed(path, **tables)
     return path

@@ -106,7 +106,7 @@ class Exp:
     def pulse_train(self, n, period, width):
         self.core.break_realtime()
         t0 = now_mu()
-        for i in range(n):
+        for _ in range(n):
             self.ttl4.pulse_mu(width)
             delay_mu(period - width)
         self.ttl4.pulse(1 * us)  # delay(1 us) = 1000 mu
@@ -131,7 +131,7 @@ class Exp:
     @kernel
     def tight_loop(self, n, gap):
         self.core.break_realtime()
-        for i in range(n):
+        for _ in range(n):
             self.ttl4.pulse_mu(8)
             delay_mu(gap)
 

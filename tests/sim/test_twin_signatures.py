@@ -25,7 +25,7 @@ from control.sim.devices.unmodelled import is_not_modelled  # noqa: E402
 # Public ARTIQ methods that cannot exist on a twin, "Class.method" -> why; they are left
 # out of the comparison. Every other method must exist (modelled, or as a raising stub).
 # None so far.
-CANNOT_EXIST = {}
+CANNOT_EXIST: dict[str, str] = {}
 
 
 def _load(module, name):

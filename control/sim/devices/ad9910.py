@@ -160,6 +160,8 @@ class SyncDataUser:
 
     @portable
     def init(self):
+        """Nothing to read: the values are the device database's. Does not advance the
+        timeline."""
         return None
 
 
@@ -177,6 +179,8 @@ class SyncDataEeprom:
 
     @portable
     def init(self):
+        """Read the (unprogrammed) EEPROM: no SYNC tuning, no IO_UPDATE delay. Does not
+        advance the timeline."""
         self.sync_delay_seed, self.io_update_delay = np.int32(-1), np.int32(0)
 
 
@@ -319,21 +323,29 @@ class AD9910(UrukulChannel):
 
     @portable
     def set_phase_mode(self, phase_mode):
+        """The phase mode of later ``set_mu``/``set`` calls that give none. Does not
+        advance the timeline."""
         self.phase_mode = phase_mode
 
     @portable
     def write16(self, addr, data):
+        """Write 16 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
+        timeline by the SPI transfer (416 mu)."""
         self.bus._xfer(SPI_CONFIG | SPI_END, 24, SPIT_DDS_WR)
         self._pending[addr] = int(data) & 0xffff
 
     @portable
     def write32(self, addr, data):
+        """Write 32 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
+        timeline by the SPI transfers (704 mu)."""
         self.bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
         self.bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)
         self._pending[addr] = int(data) & 0xffffffff
 
     @portable
     def write64(self, addr, data_high, data_low):
+        """Write 64 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
+        timeline by the SPI transfers (1248 mu)."""
         bus = self.bus
         bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
         bus._xfer(SPI_CONFIG, 32, SPIT_DDS_WR)
@@ -348,6 +360,8 @@ class AD9910(UrukulChannel):
 
     @portable
     def read16(self, addr):
+        """16 bits of the active register ``addr``; the CPU waits for them. Advances the
+        timeline by the SPI transfers (2352 mu)."""
         self.bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
         t = self.bus._xfer(SPI_CONFIG | SPI_END | SPI_INPUT, 16, SPIT_DDS_RD)
         self.bus._read_at(t)
@@ -355,6 +369,8 @@ class AD9910(UrukulChannel):
 
     @portable
     def read32(self, addr):
+        """32 bits of the active register ``addr``; the CPU waits for them. Advances the
+        timeline by the SPI transfers (4400 mu)."""
         self.bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
         t = self.bus._xfer(SPI_CONFIG | SPI_END | SPI_INPUT, 32, SPIT_DDS_RD)
         self.bus._read_at(t)
@@ -362,6 +378,8 @@ class AD9910(UrukulChannel):
 
     @portable
     def read64(self, addr):
+        """64 bits of the active register ``addr``; the CPU waits for them. Advances the
+        timeline by the SPI transfers (8640 mu)."""
         bus = self.bus
         bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
         t_hi = bus._xfer(SPI_CONFIG | SPI_INPUT, 32, SPIT_DDS_RD)
@@ -373,6 +391,8 @@ class AD9910(UrukulChannel):
 
     @portable
     def write_ram(self, data):
+        """Write the 32-bit words ``data`` to the RAM (kept from address 0). Advances the
+        timeline by the SPI transfers (176 + 536 mu a word)."""
         bus = self.bus
         bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
         bus.set_config_mu(SPI_CONFIG, 32, SPIT_DDS_WR, self.chip_select)
@@ -386,13 +406,15 @@ class AD9910(UrukulChannel):
 
     @portable
     def read_ram(self, data):
+        """Fill ``data`` with RAM words from address 0; the CPU waits for them. Advances
+        the timeline by the SPI transfers (176 + 4232 mu a word)."""
         bus = self.bus
         bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
         n = len(data) - 1
         ends = []
         if n > 0:
             bus.set_config_mu(SPI_CONFIG | SPI_INPUT, 32, SPIT_DDS_RD, self.chip_select)
-        for i in range(n):
+        for _ in range(n):
             bus.write(0)
             ends.append(self._tl.now)
         ends.append(bus._xfer(SPI_CONFIG | SPI_INPUT | SPI_END, 32, SPIT_DDS_RD))
@@ -405,6 +427,8 @@ class AD9910(UrukulChannel):
     def set_cfr1(self, power_down=0b0000, phase_autoclear=0, drg_load_lrr=0,
                  drg_autoclear=0, phase_clear=0, internal_profile=0, ram_destination=0,
                  ram_enable=0, manual_osk_external=0, osk_enable=0, select_auto_osk=0):
+        """Write CFR1 with these fields (active at the next IO_UPDATE). Advances the
+        timeline by a 32-bit write (704 mu)."""
         self.write32(_REG_CFR1,
                      (ram_enable << 31) | (ram_destination << 29) |
                      (manual_osk_external << 23) | (internal_profile << 17) |
@@ -416,6 +440,8 @@ class AD9910(UrukulChannel):
     def set_cfr2(self, asf_profile_enable=1, drg_destination=0, drg_enable=0,
                  drg_nodwell_high=0, drg_nodwell_low=0, effective_ftw=1,
                  sync_validation_disable=0, matched_latency_enable=0):
+        """Write CFR2 with these fields (active at the next IO_UPDATE). Advances the
+        timeline by a 32-bit write (704 mu)."""
         self.write32(_REG_CFR2,
                      (asf_profile_enable << 24) | (drg_destination << 20) |
                      (drg_enable << 19) | (drg_nodwell_high << 18) |
@@ -485,6 +511,8 @@ class AD9910(UrukulChannel):
 
     @portable
     def power_down(self, bits=0b1111):
+        """Power down the parts of the chip ``bits`` names (CFR1) and pulse IO_UPDATE.
+        Advances the timeline by the write and the pulse (704 mu + 1 µs)."""
         self.set_cfr1(power_down=bits)
         self.io_update.pulse(1 * _US)
 
@@ -566,6 +594,8 @@ class AD9910(UrukulChannel):
     @portable
     def set_profile_ram(self, start, end, step=1, profile=_DEFAULT_PROFILE_RAM,
                         nodwell_high=0, zero_crossing=0, mode=1):
+        """Write RAM profile ``profile`` (address range, step, mode; active at the next
+        IO_UPDATE). Advances the timeline by a 64-bit write (1248 mu)."""
         hi = (step << 8) | (end >> 2)
         lo = ((end << 30) | (start << 14) | (nodwell_high << 5) | (zero_crossing << 3) |
               mode)
@@ -573,48 +603,65 @@ class AD9910(UrukulChannel):
 
     @portable
     def set_ftw(self, ftw):
+        """Write the FTW register, not a profile (active at the next IO_UPDATE). Advances
+        the timeline by a 32-bit write (704 mu)."""
         self.write32(_REG_FTW, ftw)
 
     @portable
     def set_asf(self, asf):
+        """Write the ASF register, not a profile (active at the next IO_UPDATE). Advances
+        the timeline by a 32-bit write (704 mu)."""
         self.write32(_REG_ASF, asf << 2)
 
     @portable
     def set_pow(self, pow_):
+        """Write the POW register, not a profile (active at the next IO_UPDATE). Advances
+        the timeline by a 16-bit write (416 mu)."""
         self.write16(_REG_POW, pow_)
 
     @portable
     def get_ftw(self):
+        """The effective FTW read back (a profile's in single tone); the CPU waits.
+        Advances the timeline by a 32-bit read (4400 mu)."""
         return self.read32(_REG_FTW)
 
     @portable
     def get_asf(self):
+        """The ASF register read back; the CPU waits. Advances the timeline by a 32-bit
+        read (4400 mu)."""
         return np.int32(int(self.read32(_REG_ASF)) >> 2)
 
     @portable
     def get_pow(self):
+        """The POW register read back; the CPU waits. Advances the timeline by a 16-bit
+        read (2352 mu)."""
         return self.read16(_REG_POW)
 
     # ---- conversions (ARTIQ's)
 
     @portable
     def frequency_to_ftw(self, frequency):
+        """The 32-bit frequency tuning word of ``frequency`` Hz, rounded to nearest."""
         return _i32(round(self.ftw_per_hz * frequency))
 
     @portable
     def ftw_to_frequency(self, ftw):
+        """The frequency, in Hz, of tuning word ``ftw``."""
         return ftw / self.ftw_per_hz
 
     @portable
     def turns_to_pow(self, turns):
+        """The 16-bit phase offset word of ``turns``."""
         return np.int32(int(_i32(round(turns * 0x10000))) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):
+        """The phase, in turns, of phase offset word ``pow_``."""
         return pow_ / 0x10000
 
     @portable
     def amplitude_to_asf(self, amplitude):
+        """The 14-bit amplitude scale factor of ``amplitude`` (0 to 1 of full scale)."""
         code = _i32(round(amplitude * 0x3fff))  # 14 bits, 0x3fff full scale
         if not 0 <= code <= 0x3fff:
             raise ValueError("Invalid AD9910 fractional amplitude!")
@@ -622,25 +669,34 @@ class AD9910(UrukulChannel):
 
     @portable
     def asf_to_amplitude(self, asf):
+        """The amplitude, as a fraction of full scale, of scale factor ``asf``."""
         return asf / float(0x3fff)
 
     @portable
     def frequency_to_ram(self, frequency, ram):
+        """Fill ``ram`` with the RAM words of the frequencies ``frequency`` (Hz), for the
+        FTW destination."""
         for i in range(len(ram)):
             ram[i] = self.frequency_to_ftw(frequency[i])
 
     @portable
     def turns_to_ram(self, turns, ram):
+        """Fill ``ram`` with the RAM words of the phases ``turns``, for the POW
+        destination."""
         for i in range(len(ram)):
             ram[i] = _i32(int(self.turns_to_pow(turns[i])) << 16)
 
     @portable
     def amplitude_to_ram(self, amplitude, ram):
+        """Fill ``ram`` with the RAM words of the amplitudes ``amplitude``, for the ASF
+        destination."""
         for i in range(len(ram)):
             ram[i] = _i32(int(self.amplitude_to_asf(amplitude[i])) << 18)
 
     @portable
     def turns_amplitude_to_ram(self, turns, amplitude, ram):
+        """Fill ``ram`` with the RAM words of phase and amplitude pairs, for the POW and
+        ASF destination."""
         for i in range(len(ram)):
             ram[i] = _i32((int(self.turns_to_pow(turns[i])) << 16) |
                           (int(self.amplitude_to_asf(amplitude[i])) << 2))
@@ -654,29 +710,41 @@ class AD9910(UrukulChannel):
 
     @portable
     def set_frequency(self, frequency):
+        """Write the FTW register for ``frequency`` Hz, without IO_UPDATE (a single tone
+        does not use it). Advances the timeline by a 32-bit write (704 mu)."""
         self._warn_register()
         self.set_ftw(self.frequency_to_ftw(frequency))
 
     @portable
     def set_amplitude(self, amplitude):
+        """Write the ASF register for ``amplitude``, without IO_UPDATE (a single tone
+        does not use it). Advances the timeline by a 32-bit write (704 mu)."""
         self._warn_register()
         self.set_asf(self.amplitude_to_asf(amplitude))
 
     @portable
     def set_phase(self, turns):
+        """Write the POW register for ``turns``, without IO_UPDATE (a single tone does
+        not use it). Advances the timeline by a 16-bit write (416 mu)."""
         self._warn_register()
         self.set_pow(self.turns_to_pow(turns))
 
     @portable
     def get_frequency(self):
+        """The effective frequency read back, in Hz; the CPU waits. Advances the
+        timeline by a 32-bit read (4400 mu)."""
         return self.ftw_to_frequency(self.get_ftw())
 
     @portable
     def get_amplitude(self):
+        """The ASF register read back, as a fraction of full scale; the CPU waits.
+        Advances the timeline by a 32-bit read (4400 mu)."""
         return self.asf_to_amplitude(self.get_asf())
 
     @portable
     def get_phase(self):
+        """The POW register read back, in turns; the CPU waits. Advances the timeline by
+        a 16-bit read (2352 mu)."""
         return self.pow_to_turns(self.get_pow())
 
     @portable
@@ -692,6 +760,8 @@ class AD9910(UrukulChannel):
 
     @portable
     def get(self, profile=DEFAULT_PROFILE):
+        """(frequency in Hz, phase in turns, amplitude) of ``profile``, read back; the
+        CPU waits. Advances the timeline by a 64-bit read (8640 mu)."""
         ftw, pow_, asf = self.get_mu(profile)
         return (self.ftw_to_frequency(ftw), self.pow_to_turns(pow_),
                 self.asf_to_amplitude(asf))
@@ -700,29 +770,42 @@ class AD9910(UrukulChannel):
 
     @portable
     def cfg_osk(self, state):
+        """Set this channel's OSK pin (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self.cpld.cfg_osk(self.chip_select - 4, state)
 
     @portable
     def cfg_drctl(self, state):
+        """Set this channel's DRCTL pin (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self.cpld.cfg_drctl(self.chip_select - 4, state)
 
     @portable
     def cfg_drhold(self, state):
+        """Set this channel's DRHOLD pin (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self.cpld.cfg_drhold(self.chip_select - 4, state)
 
     @portable
     def set_profile(self, profile):
+        """Select ``profile`` on this channel's PROFILE pins (rev. 8: every channel's);
+        the output changes when the register latches. Advances the timeline by one
+        configuration write."""
         self.cpld.set_profile(self.chip_select - 4, profile)
 
     # ---- synchronization (deterministic stand-ins; see the module docstring)
 
     @portable
     def set_sync(self, in_delay, window, en_sync_gen=0):
+        """Write the SYNC register: SYNC_IN delay, validation window, SYNC generator.
+        Advances the timeline by a 32-bit write (704 mu)."""
         self.write32(_REG_SYNC,
                      (window << 28) | (1 << 27) | (en_sync_gen << 26) | (in_delay << 3))
 
     @portable
     def clear_smp_err(self):
+        """Clear the SYNC sampling error: SYNC validation off, then on, each made active
+        by a 1 µs IO_UPDATE pulse. Advances the timeline by 2 × (704 mu + 1 µs) + 10 µs."""
         self.set_cfr2(sync_validation_disable=1)
         self.io_update.pulse(1 * _US)
         self._tl.take_time(10 * _US)

@@ -152,6 +152,8 @@ class AD9912(UrukulChannel):
 
     @portable
     def write(self, addr, data, length):
+        """Write ``length`` bytes of ``data`` to register ``addr`` (active at the next
+        IO_UPDATE). Advances the timeline by the two SPI transfers (448 mu for a byte)."""
         if not 0 < length <= 4:
             raise AssertionError("AD9912 write length {} outside 1-4".format(length))
         self.bus._xfer(SPI_CONFIG, 16, SPIT_DDS_WR)
@@ -160,6 +162,8 @@ class AD9912(UrukulChannel):
 
     @portable
     def read(self, addr, length):
+        """``length`` bytes of the active register ``addr``; the CPU waits for the data.
+        Advances the timeline by the two SPI transfers (4528 mu for four bytes)."""
         if not 0 < length <= 4:
             raise AssertionError("AD9912 read length {} outside 1-4".format(length))
         self.bus._xfer(SPI_CONFIG, 16, SPIT_DDS_WR)
@@ -220,22 +224,28 @@ class AD9912(UrukulChannel):
 
     @portable
     def frequency_to_ftw(self, frequency):
+        """The 48-bit frequency tuning word of ``frequency`` Hz, rounded to nearest."""
         return np.int64(round(self.ftw_per_hz * frequency)) & (_FTW_SCALE - 1)
 
     @portable
     def ftw_to_frequency(self, ftw):
+        """The frequency, in Hz, of tuning word ``ftw``."""
         return ftw / self.ftw_per_hz
 
     @portable
     def turns_to_pow(self, phase):
+        """The phase offset word of ``phase`` turns (14 bits a turn, 16 kept)."""
         return np.int32(int(_i32(round((1 << 14) * phase))) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):
+        """The phase, in turns, of phase offset word ``pow_``."""
         return pow_ / (1 << 14)
 
     @portable
     def set(self, frequency, phase=0.0):
+        """:meth:`set_mu` with ``frequency`` in Hz and ``phase`` in turns. Advances the
+        timeline by the SPI writes and the IO_UPDATE pulse (1386 mu)."""
         if not 0.0 <= frequency <= self._max_frequency:
             raise ValueError("{}: frequency {} Hz outside 0-{:g} Hz (0.4 x sysclk; "
                              "simulator check)".format(self._key, frequency,
@@ -244,5 +254,7 @@ class AD9912(UrukulChannel):
 
     @portable
     def get(self):
+        """(frequency in Hz, phase in turns) read back from the chip, as
+        :meth:`get_mu`: two reads with ``core.break_realtime()`` between them."""
         ftw, pow_ = self.get_mu()
         return self.ftw_to_frequency(ftw), self.pow_to_turns(pow_)

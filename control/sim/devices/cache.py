@@ -31,6 +31,8 @@ class CoreCache:
 
     @portable
     def get(self, key):
+        """The list stored under ``key`` (itself, not a copy), or an empty list. Does not
+        advance the timeline."""
         value = self._store.get(key)
         if value is None:
             return []
@@ -41,6 +43,9 @@ class CoreCache:
 
     @portable
     def put(self, key, value):
+        """Store a copy of ``value`` under ``key`` (an empty list removes it);
+        ``CacheError`` if the running kernel got it with ``get``. Does not advance the
+        timeline."""
         run = self._running()
         if run is not None and self._borrowed.get(key) == run:
             raise CacheError("cannot put into a busy cache row: {!r} was extracted with "

@@ -46,10 +46,13 @@ def _function_from_source(source):
 
 
 class Core:
+    """The simulated core device (``artiq.coredevice.core.Core``): runs kernels as Python
+    on the simulation's timeline."""
     kernel_invariants = {"core", "ref_period", "ref_multiplier", "coarse_ref_period"}
 
     def __init__(self, dmgr, host, ref_period, analyzer_proxy=None, analyze_at_run_end=False,
-                 ref_multiplier=8, target="rv32g", satellite_cpu_targets={},
+                 ref_multiplier=8, target="rv32g",
+                 satellite_cpu_targets={},  # noqa: B006  (ARTIQ's signature; never mutated)
                  report_invariants=False, _key="core"):
         self.core = self
         self.ref_period = ref_period
@@ -90,6 +93,7 @@ class Core:
             sim.kernel_finished()
 
     def close(self):
+        """Close the simulation (its recorder writes out the VCD file)."""
         self.sim.close()
 
     # ---- not modelled: the simulator runs kernels as Python and has no satellites
@@ -97,7 +101,8 @@ class Core:
     @not_modelled("the simulated core runs kernels as Python; compile them with "
                   "artiq_compile and the hardware device database")
     def compile(self, function, args, kwargs, set_result=None, attribute_writeback=True,
-                print_as_rpc=True, target=None, destination=0, subkernel_arg_types=[],
+                print_as_rpc=True, target=None, destination=0,
+                subkernel_arg_types=[],  # noqa: B006  (ARTIQ's signature; not modelled)
                 old_embedding_map=None): ...
 
     @not_modelled("a precompiled kernel sees the attributes of its precompilation and "
@@ -118,10 +123,13 @@ class Core:
 
     @portable
     def seconds_to_mu(self, seconds):
+        """``seconds`` in machine units, floored (as ARTIQ's driver: 1 µs gives 999 mu at
+        1 ns, in floating point)."""
         return np.int64(seconds // self.ref_period)
 
     @portable
     def mu_to_seconds(self, mu):
+        """``mu`` machine units in seconds."""
         return mu * self.ref_period
 
     @portable
@@ -131,11 +139,14 @@ class Core:
 
     @portable
     def wait_until_mu(self, cursor_mu):
+        """Block the CPU until the RTIO counter reaches ``cursor_mu``. Does not advance
+        the timeline."""
         if self.tm.cpu < cursor_mu:
             self.tm.cpu = int(cursor_mu)
 
     @portable
     def get_rtio_destination_status(self, destination):
+        """Whether DRTIO ``destination`` is up: always, on the simulator."""
         return True
 
     @portable
@@ -152,4 +163,5 @@ class Core:
             self.tm.now = min_now
 
     def notify_run_end(self):
+        """The run ended: release every recorded event (to the VCD file and the model)."""
         self.sim.recorder.release(None)

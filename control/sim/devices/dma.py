@@ -88,6 +88,8 @@ class CoreDMA:
 
     @portable
     def record(self, name, enable_ddma=False):
+        """A context manager that records the output events of its block as trace
+        ``name``; stales every handle. Recording does not advance the timeline."""
         self._new_epoch()
         recorder = self.recorder
         recorder.name, recorder.enable_ddma = name, enable_ddma
@@ -95,6 +97,8 @@ class CoreDMA:
 
     @portable
     def erase(self, name):
+        """Forget trace ``name`` (if any) and stale every handle. Does not advance the
+        timeline."""
         self._new_epoch()
         self._traces.pop(name, None)
 
@@ -107,16 +111,22 @@ class CoreDMA:
 
     @portable
     def playback(self, name):
+        """Replay trace ``name`` at the current time. Advances the timeline by the
+        trace's duration."""
         duration, events = self._retrieve(name)
         self._play(events, duration)
 
     @portable
     def get_handle(self, name):
+        """A handle to trace ``name`` for :meth:`playback_handle`, valid until the next
+        ``record`` or ``erase``. Does not advance the timeline."""
         duration, _ = self._retrieve(name)
         return (self.epoch, duration, name, False)
 
     @portable
     def playback_handle(self, handle):
+        """Replay the trace of ``handle`` at the current time (``DMAError`` if the handle
+        is stale). Advances the timeline by the trace's duration."""
         epoch, duration, name, _ = handle
         if self.epoch != epoch:
             raise DMAError("Invalid handle")

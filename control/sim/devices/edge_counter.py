@@ -78,26 +78,39 @@ class EdgeCounter:
 
     @portable
     def gate_rising(self, duration):
+        """:meth:`gate_rising_mu` for ``duration`` seconds (floored to machine units).
+        Advances the timeline by the gate duration."""
         return self.gate_rising_mu(self.core.seconds_to_mu(duration))
 
     @portable
     def gate_falling(self, duration):
+        """:meth:`gate_falling_mu` for ``duration`` seconds (floored to machine units).
+        Advances the timeline by the gate duration."""
         return self.gate_falling_mu(self.core.seconds_to_mu(duration))
 
     @portable
     def gate_both(self, duration):
+        """:meth:`gate_both_mu` for ``duration`` seconds (floored to machine units).
+        Advances the timeline by the gate duration."""
         return self.gate_both_mu(self.core.seconds_to_mu(duration))
 
     @portable
     def gate_rising_mu(self, duration_mu):
+        """Count rising edges from the current time for ``duration_mu``, then send the
+        count; returns the gate's end. Advances the timeline by the gate duration."""
         return self._gate_mu(duration_mu, count_rising=True, count_falling=False)
 
     @portable
     def gate_falling_mu(self, duration_mu):
+        """Count falling edges from the current time for ``duration_mu``, then send the
+        count; returns the gate's end. Advances the timeline by the gate duration."""
         return self._gate_mu(duration_mu, count_rising=False, count_falling=True)
 
     @portable
     def gate_both_mu(self, duration_mu):
+        """Count both edges (two per photon) from the current time for ``duration_mu``,
+        then send the count; returns the gate's end. Advances the timeline by the gate
+        duration."""
         return self._gate_mu(duration_mu, count_rising=True, count_falling=True)
 
     @portable
@@ -150,11 +163,13 @@ class EdgeCounter:
         count = min(sum(self._segment_count(s) for s in segments), self.counter_max)
         if count == self.counter_max:
             raise CounterOverflow(
-                "Input edge counter overflow on RTIO channel {0}".format(int(self.channel)))
+                "Input edge counter overflow on RTIO channel {}".format(int(self.channel)))
         return timestamp, count
 
     @portable
     def fetch_count(self):
+        """The count of the next count event (the oldest gate not read); the CPU waits
+        for it. Does not advance the timeline."""
         if not self._events:
             raise RuntimeError(
                 "{}: fetch_count() with no count event pending: no gate was closed since "
@@ -165,7 +180,8 @@ class EdgeCounter:
     @portable
     def fetch_timestamped_count(self, timeout_mu=np.int64(-1)):
         """``(timestamp, count)`` of the next count event, or ``(-1, 0)`` if none comes by
-        ``timeout_mu`` (-1: no timeout)."""
+        ``timeout_mu`` (-1: no timeout); the CPU waits for it. Does not advance the
+        timeline."""
         timeout_mu = int(timeout_mu)
         if not self._events or (timeout_mu >= 0 and self._events[0][0] > timeout_mu):
             if timeout_mu < 0:

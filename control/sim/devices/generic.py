@@ -22,7 +22,9 @@ __all__ = ["Generic"]
 
 
 class Generic:
-    kernel_invariants = set()
+    """A device the simulator has no twin for: takes any call, logs and records it, does
+    nothing else (see the module docstring)."""
+    kernel_invariants: set[str] = set()
 
     def __init__(self, dmgr, _key=None, _driver=None, **arguments):
         self._key = _key if _key is not None else "generic"

@@ -22,6 +22,7 @@ class LocalController:
         return getattr(self._driver, name)
 
     def close(self):
+        """Close the driver, if it can be closed (what closing the RPC client would do)."""
         close = getattr(self._driver, "close", None)
         if close is not None:
             close()

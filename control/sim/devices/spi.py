@@ -67,15 +67,20 @@ class SPIBus:
 
     @portable
     def frequency_to_div(self, f):
+        """The clock divider for an SPI clock of ``f`` Hz, rounded to nearest."""
         period_s = self.core.mu_to_seconds(self.ref_period_mu)
         return int(round(1 / (period_s * f)))
 
     @portable
     def set_config(self, flags, length, freq, cs):
+        """:meth:`set_config_mu` with the SPI clock given in Hz. Advances the timeline by
+        one coarse RTIO period."""
         self.set_config_mu(flags, length, self.frequency_to_div(freq), cs)
 
     @portable
     def set_config_mu(self, flags, length, div, cs):
+        """Configure the next transfers (flags, bits a transfer, clock divider, chip
+        select): one RTIO event. Advances the timeline by one coarse RTIO period."""
         if not 1 <= length <= _MAX_LENGTH:
             raise ValueError("Invalid SPI transfer length")
         if not 2 <= div <= _MAX_DIVIDER:
@@ -87,11 +92,15 @@ class SPIBus:
 
     @portable
     def update_xfer_duration_mu(self, div, length):
+        """Set ``xfer_duration_mu``, the length of one transfer, for ``div`` and
+        ``length``, without an RTIO event. Does not advance the timeline."""
         coarse_periods = (length + 1) * div + 1
         self.xfer_duration_mu = coarse_periods * self.ref_period_mu
 
     @portable
     def write(self, data):
+        """Start one transfer of ``data`` at the current time: one RTIO event. Advances
+        the timeline by the transfer's duration."""
         rtio_event(self.sim, self.channel, self._what)
         tl = self._tl
         tl.now += self.xfer_duration_mu
@@ -100,6 +109,8 @@ class SPIBus:
 
     @portable
     def read(self):
+        """The data of the oldest input transfer not read: 0 (the chips' drivers answer
+        their own reads); the CPU waits for its end. Does not advance the timeline."""
         if not self._inputs:
             raise RuntimeError("{}: SPI read with no input transfer pending (simulator "
                                "check: the hardware would wait forever)".format(self._what))

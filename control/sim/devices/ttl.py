@@ -120,18 +120,23 @@ class _TTLBase:
 
     @portable
     def set_o(self, o):
+        """Set the output to ``o`` at the current time. Does not advance the timeline."""
         self._out(self._sig_state, 1 if o else 0, self.channel)
 
     @portable
     def on(self):
+        """Set the output high at the current time. Does not advance the timeline."""
         self._out(self._sig_state, 1, self.channel)
 
     @portable
     def off(self):
+        """Set the output low at the current time. Does not advance the timeline."""
         self._out(self._sig_state, 0, self.channel)
 
     @portable
     def pulse_mu(self, duration):
+        """High at the current time, low ``duration`` machine units later. Advances the
+        timeline by the pulse duration."""
         # on; delay_mu(duration); off
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "mu")
@@ -142,6 +147,8 @@ class _TTLBase:
 
     @portable
     def pulse(self, duration):
+        """High at the current time, low ``duration`` seconds later (rounded to the
+        nearest machine unit). Advances the timeline by the pulse duration."""
         # on; delay(duration) (rounded to the nearest mu, as the compiler does); off
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "s")
@@ -164,6 +171,8 @@ class TTLOut(_TTLBase):
 
     @portable
     def output(self):
+        """Nothing to do: the channel is always an output. Does not advance the
+        timeline."""
         pass
 
 
@@ -201,15 +210,21 @@ class TTLInOut(_TTLBase):
 
     @portable
     def set_oe(self, oe):
+        """Enable (``oe`` true) or disable the output driver at the current time. Does
+        not advance the timeline."""
         self._out(self._sig_oe, 1 if oe else 0, self.channel)
         self._oe = 1 if oe else 0
 
     @portable
     def output(self):
+        """Make the channel an output (``set_oe(True)``) at the current time. Does not
+        advance the timeline."""
         self.set_oe(True)
 
     @portable
     def input(self):
+        """Make the channel an input (``set_oe(False)``) at the current time. Does not
+        advance the timeline."""
         self.set_oe(False)
 
     # ---- input gating (timeline: the gate duration)
@@ -244,26 +259,39 @@ class TTLInOut(_TTLBase):
 
     @portable
     def gate_rising_mu(self, duration):
+        """Register rising edges from the current time for ``duration`` machine units;
+        returns the gate's end. Advances the timeline by the gate duration."""
         return self._gate_mu(1, duration)
 
     @portable
     def gate_falling_mu(self, duration):
+        """Register falling edges from the current time for ``duration`` machine units;
+        returns the gate's end. Advances the timeline by the gate duration."""
         return self._gate_mu(2, duration)
 
     @portable
     def gate_both_mu(self, duration):
+        """Register both edges (two per photon) from the current time for ``duration``
+        machine units; returns the gate's end. Advances the timeline by the gate
+        duration."""
         return self._gate_mu(3, duration)
 
     @portable
     def gate_rising(self, duration):
+        """:meth:`gate_rising_mu` for ``duration`` seconds (rounded to the nearest machine
+        unit). Advances the timeline by the gate duration."""
         return self._gate(1, duration)
 
     @portable
     def gate_falling(self, duration):
+        """:meth:`gate_falling_mu` for ``duration`` seconds (rounded to the nearest machine
+        unit). Advances the timeline by the gate duration."""
         return self._gate(2, duration)
 
     @portable
     def gate_both(self, duration):
+        """:meth:`gate_both_mu` for ``duration`` seconds (rounded to the nearest machine
+        unit). Advances the timeline by the gate duration."""
         return self._gate(3, duration)
 
     # ---- input reads
@@ -294,7 +322,8 @@ class TTLInOut(_TTLBase):
     @portable
     def count(self, up_to_timestamp_mu):
         """Input events of every gate closed by ``up_to_timestamp_mu`` (plus the gate
-        latency) that no read took yet; the CPU waits until then."""
+        latency) that no read took yet; the CPU waits until then. Does not advance the
+        timeline."""
         limit = int(up_to_timestamp_mu) + self.gate_latency_mu
         self._split_at(limit)
         windows = self._windows
@@ -320,7 +349,8 @@ class TTLInOut(_TTLBase):
     @portable
     def timestamp_mu(self, up_to_timestamp_mu):
         """The timestamp of the next input event up to ``up_to_timestamp_mu`` (plus the
-        gate latency), or -1 (the CPU then waited until that time)."""
+        gate latency), or -1 (the CPU then waited until that time). Does not advance the
+        timeline."""
         limit = int(up_to_timestamp_mu) + self.gate_latency_mu
         self._split_at(limit)
         windows = self._windows
@@ -342,11 +372,15 @@ class TTLInOut(_TTLBase):
 
     @portable
     def sample_input(self):
+        """Ask for a sample of the input level at the current time (read it with
+        :meth:`sample_get`). Does not advance the timeline."""
         rtio_event(self.sim, self.channel, self._key + " sample")
         self._samples.append((self._tl.now, self._level if self._oe else 0))
 
     @portable
     def sample_get(self):
+        """The level of the oldest sample not read (the own output when enabled, else
+        0); the CPU waits for it. Does not advance the timeline."""
         if not self._samples:
             raise RuntimeError("{}: sample_get() with no sample_input() before it "
                                "(simulator check: the hardware would wait forever)"
@@ -357,6 +391,8 @@ class TTLInOut(_TTLBase):
 
     @portable
     def sample_get_nonrt(self):
+        """Sample the input now and read it, then ``break_realtime``: moves the timeline
+        to at least 125000 mu after the RTIO counter."""
         self.sample_input()
         level = self.sample_get()
         self.core.break_realtime()  # the read took the slack
@@ -371,14 +407,20 @@ class TTLInOut(_TTLBase):
 
     @portable
     def watch_stay_on(self):
+        """Start watching for the input to fall; True if it is high now (the own output
+        when enabled: no transitions are simulated). Does not advance the timeline."""
         return self._watch(2) == 1
 
     @portable
     def watch_stay_off(self):
+        """Start watching for the input to rise; True if it is low now (the own output
+        when enabled: no transitions are simulated). Does not advance the timeline."""
         return self._watch(1) == 0
 
     @portable
     def watch_done(self):
+        """Stop watching at the current time; True, since no transition is ever seen.
+        Does not advance the timeline."""
         self._out(self._sig_sens, 0, self.channel)
         self.sim.wait_until(self._tl.now + self.gate_latency_mu)
         return True
@@ -406,14 +448,18 @@ class TTLClockGen:
 
     @portable
     def frequency_to_ftw(self, frequency):
+        """The frequency tuning word of ``frequency`` Hz, rounded to nearest."""
         return round(float(2 ** int(self.acc_width)) * frequency * self.core.coarse_ref_period)
 
     @portable
     def ftw_to_frequency(self, ftw):
+        """The frequency, in Hz, of tuning word ``ftw``."""
         return ftw / self.core.coarse_ref_period / float(2 ** int(self.acc_width))
 
     @portable
     def set_mu(self, frequency):
+        """Set the output frequency to tuning word ``frequency`` at the current time.
+        Does not advance the timeline."""
         ftw = int(frequency)
         if not 0 <= ftw <= 1 << (int(self.acc_width) - 1):
             raise ValueError(
@@ -424,6 +470,8 @@ class TTLClockGen:
 
     @portable
     def set(self, frequency):
+        """Set the output frequency to ``frequency`` Hz (quantized to a tuning word) at
+        the current time. Does not advance the timeline."""
         if frequency < 0:
             raise ValueError("{}: negative frequency {} Hz (simulator check)".format(
                 self._key, frequency))
@@ -431,4 +479,6 @@ class TTLClockGen:
 
     @portable
     def stop(self):
+        """Stop the clock (frequency 0) at the current time. Does not advance the
+        timeline."""
         self.set_mu(0)

@@ -139,6 +139,7 @@ class ProtoRev8:
     @portable
     def urukul_cfg(rf_sw, led, profile, io_update, mask_nu, clk_sel, sync_sel, rst, io_rst,
                    clk_div):
+        """The rev. 8 configuration word of these field values."""
         c = ProtoRev8
         return _bits({"rf": rf_sw, "led": led, "prof": profile, "iou": io_update,
                       "nu": mask_nu, "cs0": clk_sel & 1, "cs1": (clk_sel >> 1) & 1,
@@ -164,6 +165,8 @@ class ProtoRev9:
     @portable
     def urukul_cfg(rf_sw, led, profile, osk, drctl, drhold, io_update, mask_nu, clk_sel,
                    sync_sel, rst, io_rst, clk_div, att_en):
+        """The rev. 9 configuration word of these field values (``profile``: three bits
+        per channel; ``osk`` to ``att_en``: a nibble, one bit per channel)."""
         c = ProtoRev9
         return _bits({"rf": rf_sw, "led": led, "prof": profile, "osk": osk, "drctl": drctl,
                       "drhold": drhold, "iou": io_update, "nu": mask_nu,
@@ -222,10 +225,14 @@ class RegIOUpdate:
 
     @portable
     def pulse_mu(self, duration):
+        """Pulse IO_UPDATE for ``duration`` machine units through the configuration
+        register. Advances the timeline by the two register writes and the duration."""
         self._pulse(self.cpld._tl.take_time_mu, duration)
 
     @portable
     def pulse(self, duration):
+        """:meth:`pulse_mu` for ``duration`` seconds. Advances the timeline by the two
+        register writes and the duration."""
         self._pulse(self.cpld._tl.take_time, duration)
 
 
@@ -433,6 +440,8 @@ class CPLD:
 
     @portable
     def io_rst(self):
+        """Pulse the DDS chips' IO_RESET through the configuration register. Advances the
+        timeline by two configuration writes."""
         bit = 1 << (ProtoRev9.CFG_IO_RST if self._p9 else ProtoRev8.CFG_IO_RST)
         self.cfg_write(int(self.cfg_reg) | bit)
         self.cfg_write(int(self.cfg_reg) & ~bit)
@@ -466,56 +475,78 @@ class CPLD:
 
     @portable
     def cfg_mask_nu(self, channel, on):
+        """Set the MASK_NU bit of ``channel`` (leave it out of multi-channel DDS writes).
+        Advances the timeline by one configuration write."""
         offset = ProtoRev9.CFG_MASK_NU if self._p9 else ProtoRev8.CFG_MASK_NU
         self._configure_bit(offset, channel, on)
 
     @portable
     def cfg_mask_nu_all(self, state):
+        """Set the MASK_NU bits of all channels (``state``: one bit each). Advances the
+        timeline by one configuration write."""
         offset = ProtoRev9.CFG_MASK_NU if self._p9 else ProtoRev8.CFG_MASK_NU
         self._configure_all_bits(offset, state)
 
     @portable
     def cfg_att_en(self, channel, on):
+        """Set the ATT_EN bit of ``channel`` (its attenuator takes new settings; rev. 9
+        only). Advances the timeline by one configuration write."""
         self._p9_only()
         self._configure_bit(ProtoRev9.CFG_ATT_EN, channel, on)
 
     @portable
     def cfg_att_en_all(self, state):
+        """Set the ATT_EN bits of all channels (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self._p9_only()
         self._configure_all_bits(ProtoRev9.CFG_ATT_EN, state)
 
     @portable
     def cfg_osk(self, channel, on):
+        """Set the OSK pin of ``channel`` (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self._p9_only()
         self._configure_bit(ProtoRev9.CFG_OSK, channel, on)
 
     @portable
     def cfg_osk_all(self, state):
+        """Set the OSK pins of all channels (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self._p9_only()
         self._configure_all_bits(ProtoRev9.CFG_OSK, state)
 
     @portable
     def cfg_drctl(self, channel, on):
+        """Set the DRCTL pin of ``channel`` (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self._p9_only()
         self._configure_bit(ProtoRev9.CFG_DRCTL, channel, on)
 
     @portable
     def cfg_drctl_all(self, state):
+        """Set the DRCTL pins of all channels (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self._p9_only()
         self._configure_all_bits(ProtoRev9.CFG_DRCTL, state)
 
     @portable
     def cfg_drhold(self, channel, on):
+        """Set the DRHOLD pin of ``channel`` (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self._p9_only()
         self._configure_bit(ProtoRev9.CFG_DRHOLD, channel, on)
 
     @portable
     def cfg_drhold_all(self, state):
+        """Set the DRHOLD pins of all channels (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self._p9_only()
         self._configure_all_bits(ProtoRev9.CFG_DRHOLD, state)
 
     @portable
     def cfg_io_update(self, channel, on):
+        """Set the IO_UPDATE bit of ``channel`` (rev. 8: the board's one bit); a rising
+        bit updates the DDS. Advances the timeline by one configuration write."""
         if self._p9:
             self._configure_bit(ProtoRev9.CFG_IO_UPDATE, channel, on)
         else:  # one IO_UPDATE bit for the whole board
@@ -523,6 +554,8 @@ class CPLD:
 
     @portable
     def cfg_io_update_all(self, state):
+        """Set the IO_UPDATE bits of all channels (rev. 8: the board's one bit, set if
+        any is). Advances the timeline by one configuration write."""
         if self._p9:
             self._configure_all_bits(ProtoRev9.CFG_IO_UPDATE, state)
         else:
@@ -537,6 +570,8 @@ class CPLD:
 
     @portable
     def cfg_switches(self, state):
+        """Set the CFG RF switch bits of all channels (``state``: one bit each). Advances
+        the timeline by one configuration write."""
         self.cfg_write(_set_nibble(int(self.cfg_reg), CFG_RF_SW, int(state)))
 
     # ---- attenuators
@@ -546,11 +581,13 @@ class CPLD:
 
     @portable
     def mu_to_att(self, att_mu):
+        """The attenuation, in dB, of 8-bit code ``att_mu``."""
         eighths = 0xff - (int(att_mu) & 0xff)
         return eighths / 8
 
     @portable
     def att_to_mu(self, att):
+        """The 8-bit code of ``att`` dB (0 to 31.5 dB, rounded to an eighth of a dB)."""
         eighths = np.int32(round(att * 8))
         code = np.int32(0xff) - eighths
         if not 0 <= code <= 0xff:
@@ -582,6 +619,8 @@ class CPLD:
 
     @portable
     def set_att(self, channel, att):
+        """Set the attenuator of ``channel`` to ``att`` dB; writes all four. Advances the
+        timeline by the transfer (1600 mu)."""
         self.set_att_mu(channel, self.att_to_mu(att))
 
     @portable
@@ -600,15 +639,21 @@ class CPLD:
 
     @portable
     def get_channel_att_mu(self, channel):
+        """The 8-bit attenuation code of ``channel``, read back as :meth:`get_att_mu`
+        does (15840 mu; the CPU waits)."""
         self._check_channel(channel)
         return np.int32((int(self.get_att_mu()) >> (channel * 8)) & 0xff)
 
     @portable
     def get_channel_att(self, channel):
+        """The attenuation of ``channel`` in dB, read back as :meth:`get_att_mu` does
+        (15840 mu; the CPU waits)."""
         return self.mu_to_att(self.get_channel_att_mu(channel))
 
     @portable
     def set_sync_div(self, div):
+        """Set the SYNC_IN clock to the coarse RTIO clock divided by ``div`` (a power of
+        two): one event on the clock generator. Does not advance the timeline."""
         # The SYNC_IN generator divides the coarse RTIO clock by 16 / its tuning word.
         ftw, remainder = divmod(16, div)
         if remainder:
@@ -649,28 +694,42 @@ class UrukulChannel:
 
     @portable
     def set_att_mu(self, att):
+        """Set this channel's attenuator to 8-bit code ``att``. Advances the timeline by
+        the attenuator transfer (1600 mu)."""
         self.cpld.set_att_mu(self.chip_select - 4, att)
 
     @portable
     def set_att(self, att):
+        """Set this channel's attenuator to ``att`` dB. Advances the timeline by the
+        attenuator transfer (1600 mu)."""
         self.cpld.set_att(self.chip_select - 4, att)
 
     @portable
     def get_att_mu(self):
+        """This channel's attenuation code, read back from the board (15840 mu; the CPU
+        waits)."""
         return self.cpld.get_channel_att_mu(self.chip_select - 4)
 
     @portable
     def get_att(self):
+        """This channel's attenuation in dB, read back from the board (15840 mu; the CPU
+        waits)."""
         return self.cpld.get_channel_att(self.chip_select - 4)
 
     @portable
     def cfg_sw(self, state):
+        """Set this channel's CFG RF switch bit. Advances the timeline by one
+        configuration write."""
         self.cpld.cfg_sw(self.chip_select - 4, state)
 
     @portable
     def cfg_mask_nu(self, state):
+        """Set this channel's MASK_NU bit. Advances the timeline by one configuration
+        write."""
         self.cpld.cfg_mask_nu(self.chip_select - 4, state)
 
     @portable
     def cfg_att_en(self, state):
+        """Set this channel's ATT_EN bit (rev. 9 only). Advances the timeline by one
+        configuration write."""
         self.cpld.cfg_att_en(self.chip_select - 4, state)
