@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import curve_fit
 
-__all__ = ["FitError", "Fit", "fit_curve", "save_plot"]
+__all__ = ["FitError", "Fit", "fit_curve", "binomial_sigma", "model_sigma",
+           "refit_binomial", "save_plot"]
 
 
 class FitError(RuntimeError):
@@ -59,6 +60,26 @@ def fit_curve(model, x, y, p0, names, bounds=(-np.inf, np.inf), sigma=None):
         raise FitError("{}: the parameters are not determined by the data (infinite "
                        "covariance)".format(model.__name__))
     return Fit(tuple(names), values, errors, model)
+
+
+def model_sigma(predicted, shots):
+    """Standard error of a probability measured with ``shots`` shots, from the model's
+    prediction rather than the measured value: a point measured at exactly 0 or 1 would
+    otherwise get an error bar near zero and pull the fit, whose errors then come out too
+    small. The prediction is kept half a shot away from 0 and 1."""
+    edge = 0.5 / (shots + 1)
+    q = np.clip(np.asarray(predicted, dtype=float), edge, 1 - edge)
+    return np.sqrt(q * (1 - q) / shots)
+
+
+def refit_binomial(model, x, y, fit, shots, names, bounds=(-np.inf, np.inf), rounds=2):
+    """Refit ``fit`` of measured probabilities ``y`` with each point weighted by the
+    variance the fitted model predicts there (iterated ``rounds`` times), so that the
+    parameters' errors are those of binomial data."""
+    for _ in range(rounds):
+        fit = fit_curve(model, x, y, [fit[n] for n in names], names, bounds=bounds,
+                        sigma=model_sigma(fit(x), shots))
+    return fit
 
 
 def binomial_sigma(p, shots):

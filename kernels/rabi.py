@@ -11,7 +11,7 @@ import numpy as np
 
 from control.lang import TInt32, kernel
 
-from kernels.fitting import binomial_sigma, fit_curve, save_plot
+from kernels.fitting import binomial_sigma, fit_curve, refit_binomial, save_plot
 from kernels.shots import ShotScan, check_scan_points
 
 __all__ = ["RabiFlop", "fit_rabi", "MIN_POINTS"]
@@ -77,7 +77,8 @@ def fit_rabi(durations, p1, shots, f_guess):
     if best is None:
         from kernels.fitting import FitError
         raise FitError("the Rabi fit did not converge for any starting frequency")
-    return best[1]
+    return refit_binomial(_rabi, durations, p1, best[1], shots, RABI_PARAMETERS,
+                          bounds=([0, 0, -0.2], [np.inf, 1.2, 1.0]))
 
 
 def plot_rabi(path, durations, p1, fit, qubit, shots):

@@ -12,7 +12,7 @@ import numpy as np
 
 from control.lang import TInt32, delay_mu, kernel
 
-from kernels.fitting import FitError, binomial_sigma, fit_curve, save_plot
+from kernels.fitting import FitError, binomial_sigma, fit_curve, refit_binomial, save_plot
 from kernels.shots import ShotScan, check_scan_points
 
 __all__ = ["Ramsey", "fit_ramsey", "MIN_POINTS"]
@@ -78,14 +78,18 @@ def fit_ramsey(waits, p1, shots, f_guess):
     waits = np.asarray(waits, dtype=float)
     sigma = binomial_sigma(p1, shots)
     span = waits.max() - waits.min() if len(waits) > 1 else 1.0
+    # Sampled every dt, fringes at f and 1/dt - f look the same: keep the fit below the
+    # Nyquist frequency, where the artificial detuning puts the fringe.
+    steps = np.diff(np.unique(waits))
+    f_max = 0.5 / steps.min() if len(steps) else np.inf
     best = None
-    for guess in (f_guess, 0.7 * f_guess, 1.4 * f_guess):
+    for guess in (min(g, 0.99 * f_max) for g in (f_guess, 0.7 * f_guess, 1.4 * f_guess)):
         for phi0 in (0.0, math.pi):
             try:
                 fit = fit_curve(_ramsey, waits, p1, [guess, 1.0, 10 * span, phi0],
                                 RAMSEY_PARAMETERS,
                                 bounds=([0, 0, span / 100, -2 * math.pi],
-                                        [np.inf, 1.1, 1e3, 2 * math.pi]), sigma=sigma)
+                                        [f_max, 1.1, 1e3, 2 * math.pi]), sigma=sigma)
             except FitError:
                 continue
             chi2 = float(np.sum(((fit(waits) - p1) / sigma) ** 2))
@@ -93,7 +97,9 @@ def fit_ramsey(waits, p1, shots, f_guess):
                 best = (chi2, fit)
     if best is None:
         raise FitError("the Ramsey fit did not converge for any starting point")
-    return best[1]
+    return refit_binomial(_ramsey, waits, p1, best[1], shots, RAMSEY_PARAMETERS,
+                          bounds=([0, 0, span / 100, -2 * math.pi],
+                                  [f_max, 1.1, 1e3, 2 * math.pi]))
 
 
 def plot_ramsey(path, waits, p1, fit, qubit, shots, detuning):
