@@ -43,27 +43,15 @@ def write_calibrations(system, path):
     """A fresh LMDB dataset database at ``path`` holding ``system``'s starting
     calibrations (its simulated twin's), as ``artiq_master`` reads them.
 
-    Written by the checkout's ``control calibrations --system S --dataset-db FILE
-    --from sim``, the command a lab uses; a checkout without that command gets them
-    from ARTIQ's ``DatasetDB`` directly."""
+    Written by ``control calibrations --system S --dataset-db FILE --from sim``, the
+    command a lab uses."""
     command = [sys.executable, "-m", "control.cli", "calibrations", "--system", system,
                "--dataset-db", str(path), "--from", "sim"]
     out = subprocess.run(command, cwd=os.path.dirname(str(path)), env=_subprocess_env(),
                          capture_output=True, text=True, timeout=120)
-    if out.returncode == 0:
-        return path
-    if "invalid choice: 'calibrations'" not in out.stderr:
+    if out.returncode != 0:
         raise MasterError("{} failed (status {}):\n{}{}".format(
             " ".join(command), out.returncode, out.stdout, out.stderr))
-    from artiq.master.databases import DatasetDB
-    from drivers import systems
-    db = DatasetDB(str(path))
-    try:
-        for key, value in systems.sim_config(system)["datasets"].items():
-            db.set(key, value, persist=True)
-        db.save()
-    finally:
-        db.close_db()
     return path
 
 

@@ -18,6 +18,7 @@ import pytest
 pytestmark = pytest.mark.artiq
 pytest.importorskip("artiq")
 
+import artiqlab  # noqa: E402  (tests/artiqlab.py)
 from drivers import systems  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +37,6 @@ def lab(tmp_path_factory):
     artiq_run = shutil.which("artiq_run")
     if artiq_run is None:
         pytest.skip("artiq_run is not on PATH")
-    from artiq.master.databases import DatasetDB
     folder = tmp_path_factory.mktemp("artiq")
     for system in systems.names():
         (folder / "ddb_{}.py".format(system)).write_text(
@@ -44,11 +44,8 @@ def lab(tmp_path_factory):
             "device_db = runpy.run_path({!r})['device_db']\n"
             "device_db['core']['arguments']['host'] = None\n".format(
                 systems.device_db_path(system)))
-        db = DatasetDB(str(folder / "datasets_{}.mdb".format(system)))
-        for key, value in systems.sim_config(system)["datasets"].items():
-            db.set(key, value, persist=True)
-        db.save()
-        db.close_db()
+        # the calibrations as a lab writes them: `control calibrations --from sim`
+        artiqlab.write_calibrations(system, folder / "datasets_{}.mdb".format(system))
     return folder, artiq_run
 
 

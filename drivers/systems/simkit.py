@@ -179,6 +179,25 @@ def truth_of(physics):
     return truth
 
 
+def calibrations_of(system, truth, calibrations, rabi_per_qubit, ms_rate):
+    """The calibrations both traps derive alike from ``truth``: one π time (the mean
+    over qubits of ``1/(2 rabi)``, with each qubit's Rabi frequency at the lab's drive
+    settings in ``rabi_per_qubit``), the MS gate (``ms_rate`` at the lab's tone
+    settings; the lab's own sideband) and the count rates."""
+    c = calibrations
+    pi_times = [1 / (2 * r) if r > 0 else math.inf for r in rabi_per_qubit]
+    sideband = c[system + ".ms.sideband"]
+    return {
+        system + ".drive.pi_time": sum(pi_times) / len(pi_times),
+        system + ".ms.carrier": truth["ms_carrier_hz"],
+        system + ".ms.sideband": sideband,
+        system + ".ms.detuning": truth["ms_mode_hz"] + truth["ms_detuning_hz"] - sideband,
+        system + ".ms.gate_time": (math.pi / 2) / ms_rate if ms_rate > 0 else math.inf,
+        system + ".detection.bright_rate": list(truth["bright_rate"]),
+        system + ".detection.dark_rate": list(truth["dark_rate"]),
+    }
+
+
 def drift_entries(model, drift):
     """The ion model's ``drift`` section for ``drift`` entries that name truth keys (see
     the module docstring), for the ion-model config ``model``."""

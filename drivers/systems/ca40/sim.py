@@ -102,23 +102,12 @@ def calibrations_from_truth(truth, calibrations=CALIBRATIONS):
     given the lab's other choices in ``calibrations`` (attenuations, the MS sideband):
     see the module docstring."""
     c = calibrations
-    out = {}
-    pi_times = []
-    for q in QUBITS:
-        out["ca40.drive.beam{}.frequency".format(q)] = truth["resonance_hz"][q]
-        rabi = truth["rabi_hz"][q] * _attenuation(c, "ca40.drive.beam{}".format(q))
-        pi_times.append(1 / (2 * rabi) if rabi > 0 else math.inf)
+    out = {"ca40.drive.beam{}.frequency".format(q): truth["resonance_hz"][q]
+           for q in QUBITS}
+    rabi = [truth["rabi_hz"][q] * _attenuation(c, "ca40.drive.beam{}".format(q))
+            for q in QUBITS]
     ms = truth["ms_rate"] * _attenuation(c, "ca40.ms.red") * _attenuation(c, "ca40.ms.blue")
-    out.update({
-        "ca40.drive.pi_time": sum(pi_times) / len(pi_times),
-        "ca40.ms.carrier": truth["ms_carrier_hz"],
-        "ca40.ms.sideband": c["ca40.ms.sideband"],
-        "ca40.ms.detuning": truth["ms_mode_hz"] + truth["ms_detuning_hz"]
-        - c["ca40.ms.sideband"],
-        "ca40.ms.gate_time": (math.pi / 2) / ms if ms > 0 else math.inf,
-        "ca40.detection.bright_rate": list(truth["bright_rate"]),
-        "ca40.detection.dark_rate": list(truth["dark_rate"]),
-    })
+    out.update(simkit.calibrations_of("ca40", truth, c, rabi, ms))
     return out
 
 

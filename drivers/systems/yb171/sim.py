@@ -102,19 +102,11 @@ def calibrations_from_truth(truth, calibrations=CALIBRATIONS):
     sideband): see the module docstring."""
     c = calibrations
     drive = _amplitude(c, "yb171.drive")
-    pi_times = [1 / (2 * r * drive) if r > 0 else math.inf for r in truth["rabi_hz"]]
     ms = truth["ms_rate"] * _amplitude(c, "yb171.ms.red") * _amplitude(c, "yb171.ms.blue")
-    return {
-        "yb171.drive.frequencies": list(truth["resonance_hz"]),
-        "yb171.drive.pi_time": sum(pi_times) / len(pi_times),
-        "yb171.ms.carrier": truth["ms_carrier_hz"],
-        "yb171.ms.sideband": c["yb171.ms.sideband"],
-        "yb171.ms.detuning": truth["ms_mode_hz"] + truth["ms_detuning_hz"]
-        - c["yb171.ms.sideband"],
-        "yb171.ms.gate_time": (math.pi / 2) / ms if ms > 0 else math.inf,
-        "yb171.detection.bright_rate": list(truth["bright_rate"]),
-        "yb171.detection.dark_rate": list(truth["dark_rate"]),
-    }
+    out = {"yb171.drive.frequencies": list(truth["resonance_hz"])}
+    out.update(simkit.calibrations_of("yb171", truth, c,
+                                      [r * drive for r in truth["rabi_hz"]], ms))
+    return out
 
 
 def calibration_truth(physics, calibrations=CALIBRATIONS):
