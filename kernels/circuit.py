@@ -132,10 +132,36 @@ def to_native(qc, native_gates, num_qubits, seed=0):
     basis = ["r"] + (["rz"] if "rz" in native_gates else []) + \
         (["rxx"] if "rxx" in native_gates else [])
     try:
-        return transpile(body, basis_gates=basis, optimization_level=2, seed_transpiler=seed)
+        return transpile(body, target=_target(native_gates, num_qubits),
+                         optimization_level=2, seed_transpiler=seed)
     except Exception as exc:
         raise CircuitError("cannot transpile to this trap's native gates {}: {}".format(
             basis, exc)) from None
+
+
+def _target(native_gates, num_qubits):
+    """qiskit's ``Target`` of the trap's native gates, all qubits connected: ``r`` and
+    ``rz`` of any angle, ``rxx`` of the one angle the trap plays when its native gate
+    fixes it (an MS gate of another angle would not close its loops in phase space), so
+    the transpiler synthesizes other entangling angles from it."""
+    import itertools
+
+    from qiskit.circuit import Parameter
+    from qiskit.circuit.library import RGate, RXXGate, RZGate
+    from qiskit.transpiler import Target
+    target = Target(num_qubits=num_qubits)
+    single = {(q,): None for q in range(num_qubits)}
+    target.add_instruction(RGate(Parameter("theta"), Parameter("phi")), single)
+    if "rz" in native_gates:
+        target.add_instruction(RZGate(Parameter("lam")), single)
+    if "rxx" in native_gates and num_qubits > 1:
+        # A NativeGateSet says which angles it plays; a bare list of names fixes none.
+        angles = () if isinstance(native_gates, (list, tuple, set)) else \
+            native_gates["rxx"].angles
+        gate = RXXGate(angles[0] if angles else Parameter("theta"))
+        target.add_instruction(gate, {pair: None for pair in
+                                      itertools.permutations(range(num_qubits), 2)})
+    return target
 
 
 def final_positions(native, num_qubits):

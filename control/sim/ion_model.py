@@ -24,12 +24,28 @@ beam without DDS (a repumper on a TTL) is on while all its ``switch`` TTLs are:
   The DDS phase is continuous (AD9910/AD9912 default), so a detuned drive's phase
   advances with lab time and Ramsey fringes oscillate at the detuning.
 * ``ms`` — a bichromatic Mølmer–Sørensen drive of a qubit pair from two DDS channels
-  (``dds: [red, blue]``): while both tones are on, ``exp(-i θ/2 · S_φ ⊗ S_φ)`` with
-  ``θ = ms_rate * (a_red a_blue) * duration`` (rad/s at full amplitude) and ``φ`` the mean of
-  the two tones' phases. With ``carrier_hz``, ``sideband_hz`` and ``detuning_hz`` the tones
-  must sit at carrier ∓ (sideband + detuning): off-centre tones entangle nothing, another
-  detuning scales θ. The motional mode is not simulated otherwise: a gate of the calibrated
-  duration and tones is ideal up to the configured errors.
+  (``dds: [red, blue]``) on one motional mode: while both tones are on,
+  ``exp(-i θ/2 · S_φ ⊗ S_φ)``, S_φ = cos φ X + sin φ Y on each qubit and ``φ`` the mean of
+  the two tones' phases, with ``θ = r T`` for a segment of T seconds,
+  ``r = ms_rate * (a_red a_blue)`` (rad/s at full amplitude). With ``carrier_hz``,
+  ``sideband_hz`` (the mode) and ``detuning_hz`` (D, the detuning the gate is designed for)
+  the tones must sit at carrier ∓ (sideband + detuning): off-centre tones (beyond
+  ``tolerance_hz``) entangle nothing. At the tones' actual detuning from the mode,
+  δ' = (f_blue − f_red)/2 − sideband (ω' = 2π δ', ω_D = 2π D), the spin-dependent force
+  gives ``θ = r (ω_D/ω') (T − sin(ω'T)/ω')`` and leaves the mode displaced by
+  ``α S``, ``|α|² = r |ω_D| sin²(ω'T/2) / ω'²``, for each eigenvalue S of
+  S_φ⊗1 + 1⊗S_φ. A gate that closes (ω'T = 2πK: K loops in phase space) has θ = r T and
+  α = 0, exactly as the calibrated gate; any other leaves spin and mode entangled.
+  Tracing out a thermal mode of ``mode_nbar`` (n̄, default 0.1: a sideband-cooled mode)
+  shrinks the coherence between eigenvalues s, s' by exp(−|α|²(2n̄+1)(s−s')²/2),
+  unravelled as a rotation exp(−i x S_φ) on the pair with x ~ Normal(0, |α|²(2n̄+1)) from
+  the seeded generator (no draw when the variance is below 1e-9: the DDS's frequency grid
+  alone leaves < 1e-10 on a calibrated gate, which no run could see). The formula applies
+  to each segment the tones are on unchanged, and the mode is traced out after each (it
+  keeps no displacement from one segment to the next): a gate is modelled as one segment
+  (a frequency, phase or amplitude change mid-gate cuts it in two, each closing or not on
+  its own). Without ``carrier_hz`` the tones are not checked and there is no mode:
+  θ = r T.
 * ``pump`` — optical pumping (with repumpers): while on for at least ``min_time``, resets its
   qubits to |0> (to |1> with probability ``prep_error``).
 * ``detection`` — the detection light: ions scatter photons only while it is on.
@@ -62,7 +78,9 @@ simulated timeline advances, by a seeded random walk and/or scheduled steps::
 
 Parameters: ``resonance_hz`` and ``rabi_hz`` of a ``rotation`` beam (``qubit`` picks one
 of its qubits; without it each of its qubits drifts, each walk its own), ``ms_rate``,
-``carrier_hz``, ``sideband_hz`` and ``detuning_hz`` of an ``ms`` beam, ``bright_rate`` and
+``carrier_hz``, ``sideband_hz`` and ``detuning_hz`` of an ``ms`` beam (``sideband_hz`` is
+the motional mode, what drifts in a lab and detunes the gate; ``detuning_hz`` is the gate's
+design, whose drift moves the detuning the gate closes at with it), ``bright_rate`` and
 ``dark_rate`` of a detector. The walk is a Gaussian random walk on a fixed grid (it moves
 at every multiple of ``interval``, by a step of standard deviation
 ``walk * sqrt(interval)``), so its value at time t has spread ``walk * sqrt(t)`` and does
@@ -92,7 +110,7 @@ from collections import deque
 
 import numpy as np
 
-__all__ = ["IonModel", "ModelConfigError", "DRIFT_PARAMS"]
+__all__ = ["IonModel", "ModelConfigError", "DRIFT_PARAMS", "MODE_NBAR"]
 
 BEAM_KINDS = ("rotation", "ms", "pump", "detection", "cooling")
 TWO_PI = 2 * math.pi
@@ -106,6 +124,14 @@ _NOT_NEGATIVE = ("rabi_hz", "ms_rate", "bright_rate", "dark_rate")
 _DRIFT_KEYS = {"beam", "detector", "param", "qubit", "walk", "interval", "steps"}
 _MODEL_KEYS = {"qubits", "beams", "detectors", "errors", "drift", "truth_map"}
 _WALK_BLOCK = 1024  # grid moves drawn at a time (one generator per block: random access)
+#: An MS beam's default ``mode_nbar``: a gate mode sideband-cooled close to its ground
+#: state, as labs prepare it for MS gates and where the model's lowest order in the
+#: Lamb-Dicke parameter holds. A mode only Doppler cooled sits at n̄ ≈ Γ/2ω (about 3 on
+#: yb171's 3 MHz mode, 9 on ca40's 1.2 MHz one): configure that as ``mode_nbar``.
+MODE_NBAR = 0.1
+# Variance of the motional kick below which an MS segment counts as closed: no draw, so a
+# calibrated gate (left < 1e-10 off by the DDS frequency grid) keeps the random stream.
+_CLOSED = 1e-9
 
 # What a routed signal changes on a beam (small ints: the event loop compares them).
 FREQUENCY, PHASE, AMPLITUDE, ATTENUATION, SWITCH, CFG_SW = range(6)
@@ -153,6 +179,10 @@ class _Beam:
         self.detuning_hz = float(cfg.get("detuning_hz", 0.0))
         self.tolerance_hz = float(cfg.get("tolerance_hz", 1e3))
         self.ms_rate = float(cfg.get("ms_rate", 0.0))
+        self.mode_nbar = float(cfg.get("mode_nbar", MODE_NBAR))
+        if not (self.mode_nbar >= 0 and math.isfinite(self.mode_nbar)):
+            raise ModelConfigError("beam {!r}: mode_nbar must be a finite occupation >= 0, "
+                                   "not {!r}".format(name, cfg.get("mode_nbar")))
         self.min_time = float(cfg.get("min_time", 0.0))
         if self.kind == "ms" and (len(self.dds) != 2 or len(self.qubits) != 2):
             raise ModelConfigError("MS beam {!r} needs two DDS tones and two qubits".format(name))
@@ -309,7 +339,9 @@ class IonModel:
         self.rng = rng if rng is not None else np.random.default_rng(0)
         # Trajectory jumps are drawn per pulse: Python's generator (seeded from ``rng``)
         # costs a tenth of numpy's per scalar draw.
-        self._random = random.Random(int(self.rng.integers(2 ** 63))).random
+        jumps = random.Random(int(self.rng.integers(2 ** 63)))
+        self._random = jumps.random
+        self._gauss = jumps.gauss  # the same stream: a seed still fixes every draw
         self.errors = dict(errors or {})
         unknown = set(self.errors) - {"over_rotation", "detuning_hz", "depolarizing",
                                       "depolarizing_2q", "t2", "prep_error"}
@@ -493,7 +525,8 @@ class IonModel:
         moved by ``detuning_hz``, Rabi frequencies and MS rates scaled by
         ``1 + over_rotation``): ``{"time_s", "qubits", "beams": {name: {"kind",
         "qubits", "resonance_hz": [..], "rabi_hz": [..]} or {"kind", "qubits",
-        "ms_rate", "carrier_hz", "sideband_hz", "detuning_hz"}}, "detectors": {device:
+        "ms_rate", "carrier_hz", "sideband_hz", "detuning_hz", "mode_nbar"}},
+        "detectors": {device:
         {"qubit", "bright_rate", "dark_rate", "bright_state"}}}`` (rotation and MS beams
         only; per-qubit lists follow the beam's ``qubits``)."""
         t = self.now_mu() if t_mu is None else int(t_mu)
@@ -507,7 +540,8 @@ class IonModel:
                 beams[beam.name] = {"kind": beam.kind, "qubits": list(beam.qubits),
                                     "ms_rate": beam.ms_rate, "carrier_hz": beam.carrier_hz,
                                     "sideband_hz": beam.sideband_hz,
-                                    "detuning_hz": beam.detuning_hz}
+                                    "detuning_hz": beam.detuning_hz,
+                                    "mode_nbar": beam.mode_nbar}
         detectors = {dev: {"qubit": cfg["qubit"], "bright_rate": cfg.get("bright_rate", 0.0),
                            "dark_rate": cfg.get("dark_rate", 0.0),
                            "bright_state": cfg.get("bright_state", 1)}
@@ -718,11 +752,22 @@ class IonModel:
                 self._depolarize(addressed, self._p1)
             self.pulses_applied += 1
         elif beam.kind == "ms":
-            theta = beam.ms_rate * beam.amplitude(0) * beam.amplitude(1) * duration * self._over
-            theta *= self._ms_tuning(beam)
+            rate = beam.ms_rate * beam.amplitude(0) * beam.amplitude(1) * self._over
+            theta, alpha2 = self._ms_motion(beam, rate, duration)
             phi = math.pi * (beam.phase[0] + beam.phase[1])  # mean phase, in radians
             q0, q1 = beam.qubits
             self._ms(theta, phi, q0, q1)
+            variance = alpha2 * (2 * beam.mode_nbar + 1)
+            if variance > _CLOSED:
+                # The thermal mode traced out, one trajectory: exp(-i x S_φ) on the pair
+                # (it commutes with the MS unitary), x ~ N(0, |α|²(2n̄+1)), so the average
+                # shrinks each coherence by exp(-|α|²(2n̄+1)(s-s')²/2).
+                x = self._gauss(0.0, math.sqrt(variance))
+                c, s = math.cos(x), math.sin(x)
+                # exp(-i x σ_φ) = cos x − i sin x (cos φ X + sin φ Y), on each qubit
+                u01, u10 = -1j * s * cmath.exp(-1j * phi), -1j * s * cmath.exp(1j * phi)
+                self._apply_1q(c, u01, u10, c, q0)
+                self._apply_1q(c, u01, u10, c, q1)
             # Two-qubit depolarizing: (1-p) ρ + p/16 Σ P ρ P over the 16 Paulis of the pair.
             if self._p2 > 0 and self._random() < self._p2:
                 k = int(self._random() * 16)
@@ -736,23 +781,34 @@ class IonModel:
         self.t_state = max(self.t_state, t1)
 
     @staticmethod
-    def _ms_tuning(beam):
-        """How much of the calibrated interaction the tones' frequencies give.
+    def _ms_motion(beam, rate, duration):
+        """(θ, |α|²) of an MS segment of ``duration`` s at ``rate`` (rad/s, the angle per
+        second of the calibrated gate): the geometric phase the tones' detuning from the
+        mode gives, and the residual spin-motion displacement (see the module docstring).
 
-        With ``carrier_hz`` configured: tones not centred on the carrier (beyond
-        ``tolerance_hz``) drive no MS interaction; a detuning δ' from the sideband other
-        than the calibrated δ scales the angle by δ/δ' (θ ∝ η²Ω²T/δ). The residual
-        spin-motion entanglement of a mistuned gate is not modelled.
+        Without ``carrier_hz``: (rate · duration, 0). Tones not centred on the carrier
+        (beyond ``tolerance_hz``) drive no MS interaction: (0, 0).
         """
         if beam.carrier_hz is None:
-            return 1.0
+            return rate * duration, 0.0
         red, blue = beam.freq
         if abs((red + blue) / 2 - beam.carrier_hz) > beam.tolerance_hz:
-            return 0.0
-        actual = (blue - red) / 2 - beam.sideband_hz
-        if abs(actual) < 1.0 or beam.detuning_hz == 0:
-            return 0.0
-        return beam.detuning_hz / actual
+            return 0.0, 0.0
+        w_design = TWO_PI * beam.detuning_hz
+        w = TWO_PI * ((blue - red) / 2 - beam.sideband_hz)
+        x = w * duration
+        # θ = r ω_D T² (x − sin x)/x² and |α|² = r |ω_D| T² sin²(x/2)/x², x = ω'T: written
+        # in x so that tones on the sideband itself (x → 0) stay finite (the force then
+        # only pushes, θ → 0 and |α|² → r |ω_D| T²/4).
+        if abs(x) < 1e-3:
+            x2 = x * x
+            phase = x / 6 * (1 - x2 / 20)       # (x − sin x)/x², its series
+            loop = 0.25 * (1 - x2 / 12)         # sin²(x/2)/x², its series
+        else:
+            phase = (x - math.sin(x)) / (x * x)
+            loop = (math.sin(x / 2) / x) ** 2
+        scale = rate * duration * duration
+        return scale * w_design * phase, scale * abs(w_design) * loop
 
     def _reset(self, q, prep_error):
         """Trace out qubit q and replace it with |0> (|1> with probability prep_error):

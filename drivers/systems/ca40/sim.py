@@ -20,7 +20,8 @@ the other; ``IonModel.truth()`` reports the latter at the current simulated time
   a_q = 10^(−``attenuation``/20) (the mean over the qubits: one π time for both beams);
 * ``ca40.ms.carrier`` — ``ms_carrier_hz``; ``ca40.ms.sideband`` — the lab's own (only
   sideband + detuning places the tones); ``ca40.ms.detuning`` — ``ms_mode_hz`` +
-  ``ms_detuning_hz`` − the calibrated sideband;
+  ``ms_detuning_hz`` − the calibrated sideband (the truth offset ``ms_detuning_hz`` moves
+  the mode, so this moves with it and the gate time does not);
 * ``ca40.ms.gate_time`` — (π/2) / (``ms_rate`` a_red a_blue), at the tones' calibrated
   attenuations;
 * ``ca40.detection.bright_rate`` / ``dark_rate`` — the count rates per qubit (counts/s):
@@ -52,7 +53,8 @@ CALIBRATIONS = {
     "ca40.ms.carrier": 80.0e6,
     "ca40.ms.sideband": 1.2e6,
     "ca40.ms.detuning": 12.5e3,
-    "ca40.ms.gate_time": 120e-6,
+    # 2 loops of the 12.5 kHz detuning: the gate closes (detuning × gate time whole)
+    "ca40.ms.gate_time": 160e-6,
     "ca40.ms.red.attenuation": 0.0,
     "ca40.ms.blue.attenuation": 0.0,
     "ca40.trap_rf.frequency": 30.0e6,

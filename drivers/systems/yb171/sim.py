@@ -19,7 +19,8 @@ the other; ``IonModel.truth()`` reports the latter at the current simulated time
   microwave drives both, with one π time);
 * ``yb171.ms.carrier`` — ``ms_carrier_hz``; ``yb171.ms.sideband`` — the lab's own (only
   sideband + detuning places the tones); ``yb171.ms.detuning`` — ``ms_mode_hz`` +
-  ``ms_detuning_hz`` − the calibrated sideband;
+  ``ms_detuning_hz`` − the calibrated sideband (the truth offset ``ms_detuning_hz`` moves
+  the mode, so this moves with it and the gate time does not);
 * ``yb171.ms.gate_time`` — (π/2) / (``ms_rate`` a_red a_blue), at the tones' calibrated
   amplitudes and attenuations;
 * ``yb171.detection.bright_rate`` / ``dark_rate`` — the count rates per qubit (counts/s):
@@ -50,7 +51,7 @@ CALIBRATIONS = {
     "yb171.ms.carrier": 205.0e6,
     "yb171.ms.sideband": 3.0e6,
     "yb171.ms.detuning": 25.0e3,
-    "yb171.ms.gate_time": 200e-6,
+    "yb171.ms.gate_time": 200e-6,  # 5 loops of the 25 kHz detuning: the gate closes
     "yb171.ms.red.attenuation": 0.0,
     "yb171.ms.blue.attenuation": 0.0,
     "yb171.trap_rf.frequency": 20.0e6,
