@@ -115,6 +115,9 @@ def register_rb(subparsers):
     p.add_argument("--interleave", default="", help="gate to interleave (x, h, cz, ms, ...)")
     p.add_argument("--final-pauli", action="store_true")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-dma", dest="dma", action="store_false",
+                   help="play every gate of every shot from the CPU instead of recording "
+                        "each sequence once with DMA (long sequences can underflow)")
     p.add_argument("--device-db", default=None,
                    help="run on this crate's device database instead of the simulator")
     p.add_argument("--depolarizing", type=float, default=None,
@@ -139,7 +142,7 @@ def run_rb_command(args):
     arguments = {"system": args.system, "n_qubits": args.qubits,
                  "lengths": pyon.encode(lengths), "samples": args.samples,
                  "shots": args.shots, "interleave": args.interleave,
-                 "final_pauli": args.final_pauli, "seed": args.seed}
+                 "final_pauli": args.final_pauli, "seed": args.seed, "dma": args.dma}
     sim = args.device_db is None
     device_db = systems.device_db_path(args.system) if sim else args.device_db
     options = {}

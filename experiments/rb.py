@@ -39,6 +39,10 @@ class RB(EnvExperiment):
         self.setattr_argument("seed", NumberValue(0, precision=0, step=1, min=0,
                                                   max=2 ** 31 - 1), group="RB",
                               tooltip="seed of the sequence generator")
+        self.setattr_argument("dma", BooleanValue(True), group="RB",
+                              tooltip="record each sequence once with DMA and play the "
+                                      "recording in every shot (off: the CPU plays every "
+                                      "gate of every shot, and long sequences can underflow)")
         self.setattr_device("scheduler")
         self.setattr_device("ccb")
         if self.trap is None:
@@ -47,7 +51,8 @@ class RB(EnvExperiment):
         self.rb = RandomizedBenchmarking(
             self, ops=self.ops, n_qubits=self.n_qubits, lengths=self.lengths,
             samples=self.samples, shots=self.shots, seed=self.seed,
-            interleave=self.interleave or None, final_pauli=self.final_pauli)
+            interleave=self.interleave or None, final_pauli=self.final_pauli,
+            dma=self.dma)
 
     def prepare(self):
         super().prepare()

@@ -6,7 +6,10 @@ to the trap's native opcodes through the native-gate description the trap publis
 (``kernels.rb_compile``), cuts them into chunks that respect a maximum opcode count per
 kernel, plays each chunk with the portable RB kernel (``kernels.rb_kernel``) and fits the
 decay (``kernels.rb_analysis``). Interleaved RB runs the reference and the interleaved
-sequences in the same run.
+sequences in the same run. By default each sequence is recorded once with DMA and
+played back in every shot, so that sequences of any length play without the CPU in the
+gate loop; ``dma=False`` plays the gates from the CPU in every shot (the same RTIO
+output).
 """
 import logging
 import math
@@ -242,14 +245,16 @@ def check_rb_arguments(n_qubits, lengths, samples, shots, interleaved=False, nam
 
 class RandomizedBenchmarking(HasEnvironment):
     """``build(ops, n_qubits, qubits, lengths, samples, shots, seed, interleave,
-    final_pauli)``; ``prepare_program()`` on the host after the trap is initialized,
-    ``run()`` plays every chunk, ``analyze()`` fits."""
+    final_pauli, max_chunk_words, dma)``; ``prepare_program()`` on the host after the trap
+    is initialized, ``run()`` plays every chunk, ``analyze()`` fits."""
 
     def build(self, ops, n_qubits=1, qubits=None, lengths=(1, 10, 50, 100), samples=10,
               shots=50, seed=None, interleave=None, final_pauli=False,
-              max_chunk_words=MAX_CHUNK_WORDS):
+              max_chunk_words=MAX_CHUNK_WORDS, dma=True):
         """Check the run's sizes before any work (``check_rb_arguments``) and build its
-        kernel: ``RBKernel2`` on two qubits, ``RBKernel1`` on one."""
+        kernel: ``RBKernel2`` on two qubits, ``RBKernel1`` on one; with ``dma`` (the
+        default) it records each sequence once with the crate's ``core_dma`` and plays the
+        recording in every shot, without it the CPU plays every gate of every shot."""
         if n_qubits not in (1, 2):
             raise ValueError("RB runs on 1 or 2 qubits, not {}".format(n_qubits))
         qubits = list(range(n_qubits)) if qubits is None else list(qubits)
@@ -272,8 +277,9 @@ class RandomizedBenchmarking(HasEnvironment):
                                                                            n_qubits)
         self.final_pauli = final_pauli
         self.max_chunk_words = max_chunk_words
+        self.dma = bool(dma)
         kernel_cls = RBKernel2 if n_qubits == 2 else RBKernel1
-        self.kernel = kernel_cls(self, ops=ops, qubits=qubits, shots=shots)
+        self.kernel = kernel_cls(self, ops=ops, qubits=qubits, shots=shots, dma=self.dma)
         self.program = None
         self.survived = None
 

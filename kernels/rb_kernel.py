@@ -11,6 +11,24 @@ check) to find them.
 
 ``RBKernel1`` plays single-qubit gates only; ``RBKernel2`` adds ``rxx``, so a one-qubit run
 compiles on a trap whatever two-qubit gate it has.
+
+How a shot's gates reach the RTIO core is the kernel's ``dma`` option:
+
+* the gate loop (``dma=False``): every shot, the CPU decodes each opcode and submits its
+  events (a DDS update is about ten SPI words and TTL edges), so every gate costs CPU
+  time, which a short gate may not cover: over a long sequence the slack can drain into
+  an ``RTIOUnderflow``;
+* DMA (``dma=True``): the CPU plays each sequence's gates once into a DMA recording
+  (``core_dma.record`` around the same gate loop, so the recorded events are the loop's),
+  then every shot replays it with ``playback_handle``: the DMA engine submits the events,
+  and the CPU is out of the gate loop. State preparation and detection stay outside the
+  recording (detection reads counters, which a recording cannot hold). The recording is
+  made where a shot's gates start from: after ``ops.initialize()`` or after a shot, whose
+  ``prep_0_all`` left every virtual-Z frame at 0 and whose playback changed no kernel
+  state. It is erased when the kernel ends, also on an exception. Recording does not move
+  the timeline but costs CPU time, so ``core.break_realtime()`` regains the slack between
+  the recording and the shots: between sequences, never inside a shot. A shot's RTIO
+  output is the same either way (``tests/test_rb_dma.py``).
 """
 import numpy as np
 
@@ -18,13 +36,79 @@ from control.lang import HasEnvironment, TInt32, kernel, rpc
 
 from kernels.opcodes import RPHI, RZ
 
-__all__ = ["RBKernel1", "RBKernel2"]
+__all__ = ["RBKernel1", "RBKernel2", "DMA_TRACE"]
+
+#: The name of the DMA recording of the sequence being played (one at a time).
+DMA_TRACE = "control.rb.sequence"
+
+
+class _GateLoopShots(HasEnvironment):
+    """The shots of one sequence, the gates played from the CPU gate by gate."""
+
+    def build(self, rb):
+        self.rb = rb
+        self.core = rb.core
+        self.kernel_invariants = {"rb", "core"}
+
+    @kernel
+    def play_sequence(self, s: TInt32):
+        """``rb.shots`` shots of sequence ``s``: prepare, play its gates from the CPU,
+        measure and count (``rb.measure``). Advances the timeline by ``rb.shots`` ×
+        (preparation + the gates + detection)."""
+        rb = self.rb
+        for _shot in range(rb.shots):
+            rb.ops.prep_0_all()
+            for k in range(rb.starts[s], rb.starts[s + 1]):
+                rb.play(rb.opcodes[k])
+            rb.measure(s)
+
+    @kernel
+    def finish(self):
+        """Nothing to release. Does not advance the timeline."""
+        pass
+
+
+class _DMAShots(HasEnvironment):
+    """The shots of one sequence, the gates recorded once with DMA and played back by the
+    DMA engine in every shot (see the module docstring)."""
+
+    def build(self, rb):
+        self.rb = rb
+        self.core = rb.core
+        self.setattr_device("core_dma")
+        self.trace = DMA_TRACE
+        self.kernel_invariants = {"rb", "core", "core_dma", "trace"}
+
+    @kernel
+    def play_sequence(self, s: TInt32):
+        """Record sequence ``s``'s gates (the gate loop inside ``core_dma.record``, which
+        does not move the timeline), regain slack with ``core.break_realtime()``, then
+        ``rb.shots`` shots: prepare, play the recording back, measure and count
+        (``rb.measure``). Advances the timeline by the ``break_realtime`` and ``rb.shots``
+        × (preparation + the recording's duration + detection)."""
+        rb = self.rb
+        with self.core_dma.record(self.trace):
+            for k in range(rb.starts[s], rb.starts[s + 1]):
+                rb.play(rb.opcodes[k])
+        handle = self.core_dma.get_handle(self.trace)
+        self.core.break_realtime()
+        for _shot in range(rb.shots):
+            rb.ops.prep_0_all()
+            self.core_dma.playback_handle(handle)
+            rb.measure(s)
+
+    @kernel
+    def finish(self):
+        """Erase the recording. Does not advance the timeline."""
+        self.core_dma.erase(self.trace)
 
 
 class _RBKernel(HasEnvironment):
-    def build(self, ops, qubits, shots):
+    def build(self, ops, qubits, shots, dma=False):
         """The trap's operations, the trap's qubits the sequences' qubit indices stand
-        for, and shots per sequence; refuses a qubit the trap does not have."""
+        for, shots per sequence, and whether each sequence is recorded once with DMA and
+        played back in every shot (``dma``; it needs the crate's ``core_dma``) or played
+        from the CPU in every shot; refuses a qubit the trap does not have."""
         if shots < 1:
             raise ValueError("shots must be at least 1, not {}".format(shots))
         for q in qubits:
@@ -37,8 +121,11 @@ class _RBKernel(HasEnvironment):
         self.n_qubits = len(self.qubits)
         self.shots = shots
         self.on_sequence = None
+        self.dma = bool(dma)
+        self.player = _DMAShots(self, rb=self) if self.dma else _GateLoopShots(self, rb=self)
         self.kernel_invariants = {"ops", "core", "qubits", "n_qubits", "shots", "n_seq",
-                                  "opcodes", "starts", "thetas", "phis", "expected"}
+                                  "opcodes", "starts", "thetas", "phis", "expected",
+                                  "dma", "player"}
         self.n_seq = 0
 
     def load(self, opcodes, starts, thetas, phis, expected):
@@ -69,24 +156,32 @@ class _RBKernel(HasEnvironment):
     @kernel
     def run(self):
         """Plays the loaded chunk: per sequence, ``shots`` shots that prepare, play the
-        sequence and measure, counting in ``survived`` the shots whose bits match; sends
-        each sequence's count to the host (async RPC, no wait). After
-        ``core.break_realtime()`` and ``ops.initialize()``, advances the timeline by
-        ``shots`` × (preparation + the sequence's gates + detection) per sequence."""
+        sequence (from the CPU, or a DMA recording of it: ``dma``) and measure, counting
+        in ``survived`` the shots whose bits match; sends each sequence's count to the
+        host (async RPC, no wait). After ``core.break_realtime()`` and
+        ``ops.initialize()``, advances the timeline by ``shots`` × (preparation + the
+        sequence's gates + detection) per sequence, with DMA also by the
+        ``core.break_realtime()`` after each sequence's recording."""
         self.core.break_realtime()
         self.ops.initialize()
-        for s in range(self.n_seq):
-            for _shot in range(self.shots):
-                self.ops.prep_0_all()
-                for k in range(self.starts[s], self.starts[s + 1]):
-                    self.play(self.opcodes[k])
-                self.ops.m_z_all()
-                match = 1
-                for i in range(self.n_qubits):
-                    if self.ops.get_measurement(self.qubits[i]) != (self.expected[s] >> i) & 1:
-                        match = 0
-                self.survived[s] += match
-            self.sequence_done(s, self.survived[s])
+        try:
+            for s in range(self.n_seq):
+                self.player.play_sequence(s)
+                self.sequence_done(s, self.survived[s])
+        finally:
+            self.player.finish()
+
+    @kernel
+    def measure(self, s: TInt32):
+        """The end of a shot of sequence ``s``: measure every qubit and count the shot in
+        ``survived[s]`` if its bits are the sequence's expected outcome. Advances the
+        timeline by the detection."""
+        self.ops.m_z_all()
+        match = 1
+        for i in range(self.n_qubits):
+            if self.ops.get_measurement(self.qubits[i]) != (self.expected[s] >> i) & 1:
+                match = 0
+        self.survived[s] += match
 
     @kernel
     def play(self, op: TInt32):
@@ -127,11 +222,11 @@ class RBKernel2(_RBKernel):
     """The RB kernel for two-qubit sequences: ``RBKernel1``'s gates and ``rxx``, so the
     trap must provide ``rxx``."""
 
-    def build(self, ops, qubits, shots):
+    def build(self, ops, qubits, shots, dma=False):
         """As ``RBKernel1``, after requiring ``rxx`` of the trap: a trap without it fails
         here, before anything runs."""
         ops.require("rxx", user="two-qubit randomized benchmarking")
-        super().build(ops, qubits, shots)
+        super().build(ops, qubits, shots, dma)
 
     @kernel
     def play(self, op: TInt32):

@@ -53,20 +53,61 @@ __all__ = ["SlackModel", "TimeManager", "transform_kernel"]
 class SlackModel:
     """CPU costs of kernel operations, in nanoseconds, and the RTIO latency.
 
-    Defaults are round figures for a Kasli 2.0 (RISC-V at 125 MHz) running ARTIQ 8/9,
-    in line with ARTIQ's manual and its RTIO performance tests: sustained TTL pulse
-    trains run out of slack below about 1 µs per event, an RPC costs tens of µs round
-    trip, starting a kernel a few ms. They are estimates, not measurements of your crate;
-    set them in the sim config entry (``slack``) from a run of the HIL suite on it.
+    The CPU costs of the kernel's own work (``event_ns``, ``call_ns``, ``loop_ns``,
+    ``dma_record_ns``) are derived from compiled kernels, for the CPU of a Kasli 2.0: a
+    VexRiscv (rv32g) at 125 MHz, 8 ns a cycle. ``python benchmarks/rb_slack.py
+    --derive-costs`` (ARTIQ and unicorn needed) redoes the derivation and says whether
+    these defaults still match it:
+
+    1. Instructions. Kernels are compiled by ARTIQ 9's compiler for the traps' crates
+       (their hardware device databases) and run in an emulator (``benchmarks/
+       gate_time.py``'s loader, unicorn), counting the instructions executed in the
+       kernel's ``.text`` and its ``.plt`` trampolines; the firmware and library functions
+       it calls are counted from their sources (ksupport's ``rtio_output``: 7,
+       ``dma_record_output``: 60; libm's ``round``: 25; compiler-rt's ``__fixdfdi``: 30).
+       Each figure is per loop iteration: the run of 2n iterations less the run of n,
+       over n.
+    2. Loop. A loop of ``ttl.on(); delay_mu(d)`` executes 26 instructions an iteration,
+       one of ``ttl.on(); delay; ttl.off(); delay`` 51: a TTL event with its delay is 25,
+       and an iteration's own bookkeeping 2 × 26 − 51 = 1.
+    3. Call and event, from the RB gate path through the HAL (``benchmarks/flat_kernels.
+       HalGatePath``, the words of ``gate_time.py``'s chunk one kind at a time). A
+       virtual ``rz`` on yb171 executes 22 instructions, for 2 kernel calls (``play``,
+       ``rz``) and a loop iteration in the simulator: 10.5 a call. A pulse executes 461
+       on yb171 (10 events, 3 calls) and 420 on ca40 (10 events, 5 calls): less the loop
+       and the calls, pooled, 38.1 an event. An event of a gate thus carries the work of
+       its pulse (the DDS's SPI words, the phase and length in floating point), more than
+       a bare TTL event (25). The model gives 0.90, 1.00 and 1.04 of the exact count for
+       yb171's pulse, yb171's ``rz`` and ca40's pulse.
+    4. A recorded event: the same kernel code, its ``rtio_output`` (7) replaced by the
+       firmware's ``dma_record_output`` (60): 91.1 instructions.
+    5. Time. At one instruction a cycle ARTIQ's own ``PulseRate`` loop (a TTL pulse and
+       a delay, 52 instructions, compiled the same way) would take 416 ns; ARTIQ's
+       hardware test requires less than 480 ns on a RISC-V Kasli. The costs take that
+       bound, 480/416 = 1.154 cycles an instruction (9.23 ns), the slowest CPU the test
+       passes: event 352.0 ns, call 96.9 ns, loop 9.2 ns, recorded event 841.2 ns
+       (rounded below). Not counted beyond that factor: cache misses, the FPU's
+       multi-cycle operations, the recording buffer's hand-over to the comms CPU every
+       64 KiB.
+
+    With these a ca40 gate (10 events, 5 calls, 1 iteration) costs the CPU 4.0 µs against
+    at least 5.4 µs of timeline (an AD9912 update and a π/2 pulse of 4 µs), so the gate
+    loop gains slack; the former estimates (700 ns an event, 30 a call, 40 a loop) made it
+    7.2 µs, which drained it. The other costs are not the kernel's instructions and stay
+    estimates: an input read (``input_ns``, after the wait for the input event, which the
+    simulator models apart), RPCs (tens of µs round trip), starting a kernel (a few ms),
+    the RTIO latency. For a real crate, set measured values in the sim config entry
+    (``slack``), e.g. from a run of the HIL suite on it.
     """
     enabled: bool = True
-    event_ns: float = 700.0        # submit one output event (rtio_output)
+    event_ns: float = 352.0        # submit one output event (rtio_output), with its work
     input_ns: float = 1500.0       # read one input event / count (rtio_input_*)
-    call_ns: float = 30.0          # call one kernel function
-    loop_ns: float = 40.0          # one iteration of a kernel loop
+    call_ns: float = 97.0          # call one kernel function
+    loop_ns: float = 9.0           # one iteration of a kernel loop
     rpc_ns: float = 40_000.0       # synchronous RPC round trip (a kernel's host call)
     async_rpc_ns: float = 4_000.0  # asynchronous RPC (``@rpc(flags={"async"})``)
     kernel_start_ns: float = 5_000_000.0  # load and start a kernel
+    dma_record_ns: float = 841.0   # write one output event into a DMA recording
     latency_ns: float = 500.0      # RTIO output latency: an event must be this far ahead
 
     def as_dict(self):
@@ -104,6 +145,7 @@ class TimeManager:
         self.rpc_mu = int(slack.rpc_ns * scale) if on else 0
         self.async_rpc_mu = int(slack.async_rpc_ns * scale) if on else 0
         self.kernel_start_mu = int(slack.kernel_start_ns * scale) if on else 0
+        self.dma_record_mu = int(slack.dma_record_ns * scale) if on else 0
         self.latency_mu = int(slack.latency_ns * scale)
 
     # ---- the interface of ARTIQ's time managers

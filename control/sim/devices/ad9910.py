@@ -72,6 +72,7 @@ import logging
 import numpy as np
 
 from control.lang import portable
+from control.sim.devices.dma import shown_for_trace
 from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (DEFAULT_PROFILE, SPIT_DDS_RD, SPIT_DDS_WR,
@@ -297,6 +298,7 @@ class AD9910(UrukulChannel):
         if cfr1 & (0b11 << 6):  # digital core or DAC powered down
             a = 0.0
         new = (f, p, a)
+        shown = shown_for_trace(self.sim, self, shown)  # all of it, in a recording
         if new != shown:
             sim = self.sim  # record what changed: a waveform holds changes only
             if f != shown[0]:

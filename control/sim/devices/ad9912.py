@@ -35,6 +35,7 @@ Fault (``sim.faults[key]``): ``stuck`` — the chip ignores IO_UPDATE.
 import numpy as np
 
 from control.lang import portable
+from control.sim.devices.dma import shown_for_trace
 from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (SPIT_DDS_RD, SPIT_DDS_WR, SPI_CONFIG, UrukulChannel,
@@ -131,7 +132,7 @@ class AD9912(UrukulChannel):
         ftw = self._word(self._regs, _FTW_HIGH, 6)
         pow_ = self._word(self._regs, _POW_HIGH, 2) & 0x3fff
         new = (ftw / self.ftw_per_hz, pow_ / (1 << 14))
-        shown = self._shown
+        shown = shown_for_trace(self.sim, self, self._shown)  # all of it, in a recording
         if new != shown:  # record what changed: a waveform holds changes only
             if new[0] != shown[0]:
                 record_effect(self.sim, t, self._sig_freq, new[0])

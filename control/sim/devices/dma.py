@@ -4,11 +4,14 @@ play it back later at the cursor.
 Same methods and semantics as ARTIQ's driver:
 
 * ``record(name)`` returns a context manager; inside it, output events are captured
-  into the trace instead of being submitted (``sim.dma_capture``), with timestamps
-  relative to the start (``now`` is set to 0 on entry, as ARTIQ does) and no slack check;
-  on exit the trace is stored (its duration is the cursor at exit) and ``now`` is
-  restored: recording does not advance the timeline. Recording inside a recording raises
-  ``DMAError``. Every ``record``/``erase`` invalidates the handles taken before.
+  into the trace instead of being submitted (``sim.dma_capture``, a :class:`DMATrace`),
+  with timestamps relative to the start (``now`` is set to 0 on entry, as ARTIQ does) and
+  no slack check; on exit the trace is stored (its duration is the cursor at exit) and
+  ``now`` is restored: recording does not advance the timeline. The CPU does pay for it:
+  each captured event costs ``SlackModel.dma_record_ns`` (the firmware writes it into the
+  recording buffer instead of the RTIO core), charged on exit. Recording inside a
+  recording raises ``DMAError``. Every ``record``/``erase`` invalidates the handles taken
+  before.
 * ``playback(name)``/``playback_handle(handle)`` replay the trace at the cursor and
   advance it by the trace's duration. The DMA engine submits the events itself, faster
   than the CPU: each costs ``DMA_EVENT_NS`` of engine time (no CPU cost per event), after
@@ -17,17 +20,24 @@ Same methods and semantics as ARTIQ's driver:
   blocks until the whole trace is submitted. Both figures are estimates consistent with
   ARTIQ's DMA playback test (a 40-event trace plays back in under 4.5 µs on Kasli), not
   measurements of your crate.
+* ``least_slack_mu``: the least slack (timestamp - when the engine submits it) of any
+  event played back so far, None before the first (for benchmarks; reset it freely).
 * ``get_handle(name)`` returns ``(epoch, duration_mu, name, False)``; a handle from before
   the last ``record``/``erase`` raises ``DMAError("Invalid handle")``; an unknown name
   raises ``DMAError``.
 
 Limits: what a recorded driver call does to its simulated chip's registers (a DDS
 ``set_mu`` captured in a recording) happens at recording time; the recorded signal
-changes are replayed at playback. Input reads inside a recording are not refused.
+changes are replayed at playback. A device that records only the changes of its output (a
+DDS's frequency, phase and amplitude) must not leave out of a trace what it already
+showed when recording, since the trace may be played back over any output: its first
+update in a recording puts its whole output state in the trace
+(:func:`shown_for_trace`). Input reads inside a recording are not refused.
 """
 from control.lang import RTIOUnderflow, portable
 
-__all__ = ["CoreDMA", "DMAError", "DMA_EVENT_NS", "DMA_START_NS"]
+__all__ = ["CoreDMA", "DMAError", "DMATrace", "shown_for_trace", "DMA_EVENT_NS",
+           "DMA_START_NS"]
 
 DMA_EVENT_NS = 80.0     # engine time per played-back event
 DMA_START_NS = 1000.0   # retrieve the trace and start the engine
@@ -37,6 +47,30 @@ class DMAError(Exception):
     """A DMA operation the core device refuses: a recording inside a recording, an
     unknown trace, a stale handle."""
     artiq_builtin = True
+
+
+class DMATrace(list):
+    """The events one recording captures (``sim.dma_capture`` while it lasts), and the
+    devices that have put their whole output state in it (``complete``)."""
+    __slots__ = ("complete",)
+
+    def __init__(self):
+        super().__init__()
+        self.complete = set()
+
+
+def shown_for_trace(sim, device, shown):
+    """What a device that records only the changes of its output (``shown``, a tuple of
+    its recorded values) compares a new output with: ``shown`` outside a recording and
+    after its first update in one; at that first update, a tuple of None, so that every
+    value goes into the trace. A trace may be played back over any output (after other
+    traces, or gates played by the CPU), so it cannot leave out what the device showed
+    when it was recorded."""
+    trace = sim.dma_capture
+    if trace is None or device in trace.complete:
+        return shown
+    trace.complete.add(device)
+    return (None,) * len(shown)
 
 
 class DMARecordContextManager:
@@ -53,7 +87,7 @@ class DMARecordContextManager:
         sim = self._dma.sim
         if sim.dma_capture is not None:
             raise DMAError("DMA is already recording")
-        self._events = []
+        self._events = DMATrace()
         sim.dma_capture = self._events
         tl = sim.timeline
         self.saved_now_mu = tl.now
@@ -63,9 +97,12 @@ class DMARecordContextManager:
         sim = self._dma.sim
         tl = sim.timeline
         sim.dma_capture = None
-        self._dma._traces[self.name] = (tl.now, self._events)
+        events = self._events
+        self._dma._traces[self.name] = (tl.now, events)
         self._events = None
         tl.now = self.saved_now_mu
+        # the CPU wrote each event into the recording buffer (effects are no events)
+        tl.cpu += tl.dma_record_mu * sum(1 for item in events if len(item) != 4)
 
 
 class CoreDMA:
@@ -77,6 +114,7 @@ class CoreDMA:
         self.sim = self.core.sim
         self.recorder = DMARecordContextManager(self)
         self.epoch = 0
+        self.least_slack_mu = None
         self._traces = {}  # name -> (duration_mu, [(t, sig, value[, "effect"]), ...])
         scale = 1e-9 / self.sim.ref_period
         self._event_mu = int(DMA_EVENT_NS * scale)
@@ -142,6 +180,7 @@ class CoreDMA:
         engine = tl.cpu + (self._start_mu if slack else 0)
         latency = tl.latency_mu
         step = self._event_mu if slack else 0
+        least = None
         for item in events:
             t = start + item[0]
             sig = item[1]
@@ -155,10 +194,14 @@ class CoreDMA:
                     "RTIO underflow at {} mu during DMA playback ({}): slack {} mu".format(
                         t, "{}.{}".format(sig.device, sig.name) if sig is not None
                         else item[2], t - engine))
+            if least is None or t - engine < least:
+                least = t - engine
             engine += step
             sim.rtio_events += 1
             if sig is not None:
                 rec.record(t, sig.id, item[2])
+        if least is not None and (self.least_slack_mu is None or least < self.least_slack_mu):
+            self.least_slack_mu = least
         if engine > tl.cpu:
             tl.cpu = engine  # the CPU waits until the engine has submitted everything
         tl.now = start + duration
