@@ -1,6 +1,9 @@
 # make test  - create .venv if needed, install the project, then lint (ruff) and type-check
 #              (mypy; files and strictness in pyproject.toml), then run the test suite;
-#              any finding fails it (what CI runs)
+#              any finding fails it (what CI runs); tests marked `slow` are left out
+# make test-slow - the same set-up, then only the tests marked `slow`: the statistical
+#              checks (RB, the fits' error bars, counts against exact probabilities) that
+#              take seconds each; CI runs it after `make test`
 # make demo  - the same set-up, then the main job (RB on both simulated traps)
 # make test-artiq - the ARTIQ lane: the tests marked `artiq` (they skip without ARTIQ) run
 #              against a real ARTIQ + sipyco built by ../shared/tools/artiq-lab (ARTIQ_LAB);
@@ -10,7 +13,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: test test-artiq demo venv clean
+.PHONY: test test-slow test-artiq demo venv clean
 
 venv: $(STAMP)
 
@@ -24,6 +27,9 @@ test: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
 
 # The lane's own venv sees the lab's packages (ARTIQ, sipyco, llvmlite, ...) through a .pth
 # file, after its own; the project is installed in it, not in the lab. ARTIQ's and sipyco's

@@ -192,6 +192,7 @@ def test_reference_agrees_with_qiskits_simulator(qc, seed):
     assert tvd(counts, ideal) < tvd_bound(shots, 2 ** qc.num_qubits), (counts, ideal)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("system", systems.names())
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

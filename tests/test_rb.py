@@ -26,6 +26,7 @@ def assert_covers(measured, err, expected, k=3.0):
     assert abs(measured - expected) < k * err, (measured, err, expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("system", systems.names())
 def test_one_qubit_rb_measures_the_configured_error(system):
     p = 0.01
@@ -36,6 +37,7 @@ def test_one_qubit_rb_measures_the_configured_error(system):
     assert ref.epc_err < 0.5 * (1 - alpha) / 2  # a measurement, not a shrug
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("system", systems.names())
 def test_two_qubit_rb_measures_the_configured_error(system):
     p1, p2 = 0.002, 0.02
@@ -63,6 +65,7 @@ def test_without_errors_p_is_one_within_statistics():
     assert "< " in ref.table() and "95 %" in ref.table()
 
 
+@pytest.mark.slow
 def test_spam_only_leaves_p_at_one_and_moves_a_and_b():
     exp = rb("ca40", 1, {"prep_error": 0.1}, [1, 20, 50, 100], 6, 60)
     ref = exp.rb.fit(B=0.5)
@@ -72,6 +75,7 @@ def test_spam_only_leaves_p_at_one_and_moves_a_and_b():
     assert ref.spam > 0.05 and ref.A + ref.B < 0.95
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("system", systems.names())
 def test_interleaved_rb_recovers_the_gate_error(system):
     p = 0.01

@@ -287,6 +287,7 @@ def test_all_survive_bound_shrinks_with_shots_and_lengths():
     assert r.shots == 1 and r.epc_upper_95 > base
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [1, 2])
 def test_the_bound_covers_the_true_error(n):
     """Where the decay is not resolved, the 95 % bound lies above the true EPC in about

@@ -31,6 +31,7 @@ def test_rabi_frequency_errors_are_calibrated(shots):
     assert abs(pulls.mean()) < 3 / np.sqrt(SCANS) * rms + 0.05
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shots", [20, 100])
 def test_ramsey_frequency_errors_are_calibrated(shots):
     w = np.linspace(0, 100e-6, 26)
