@@ -366,7 +366,8 @@ class MemoryStore(Store):
 
 
 class EnvironmentStore(Store):
-    """The datasets of an ARTIQ-style ``HasEnvironment`` (``get_dataset``/``set_dataset``).
+    """The datasets of an ARTIQ-style ``HasEnvironment`` (``get_dataset``/``set_dataset``),
+    written with the unit ``units`` gives a key (key -> unit, may be set later).
 
     Writes are persistent (``persist=True``, hence broadcast: the dashboard sees them) and
     archived in the run's results unless HDF5 cannot hold them (dicts: provenance and graph
@@ -375,8 +376,9 @@ class EnvironmentStore(Store):
     has it.
     """
 
-    def __init__(self, environment):
+    def __init__(self, environment, units=None):
         self.environment = environment
+        self.units = dict(units or {})  # key -> unit, the datasets' display metadata
         self._written = {}
 
     def get(self, key, default=None):
@@ -386,7 +388,8 @@ class EnvironmentStore(Store):
 
     def set(self, key, value):
         self._written[key] = value
-        self.environment.set_dataset(key, value, persist=True, archive=_hdf5_friendly(value))
+        self.environment.set_dataset(key, value, unit=self.units.get(key), persist=True,
+                                     archive=_hdf5_friendly(value))
 
 
 def _hdf5_friendly(value):

@@ -99,6 +99,14 @@ def _check_like_default(key: str, value: object, default: object) -> None:
             "default {!r}".format(key, value, type(value).__name__, expected, default))
 
 
+def _archived_keys(system: "System") -> set[str]:
+    """The calibration keys archived so far in this run: kept on the system's parent (the
+    experiment), which every system built in the run shares."""
+    owner = system.parent if system.parent is not None else system
+    keys: set[str] = owner.__dict__.setdefault("_calibrations_archived", set())
+    return keys
+
+
 class _DeclaredModule:
     """A module that a system declares; built (once) on first access.
 
@@ -286,8 +294,19 @@ class Module(HasEnvironment):
         return value
 
     def _calibration_value(self, key: str, default: Any) -> Any:
+        overrides = self.system.calibration_overrides
+        # A run that builds its trap more than once (a calibration, a build per scan
+        # point) archives each calibration once, as first read: ARTIQ warns, with a
+        # traceback, on every second archive of a key.
+        archived = _archived_keys(self.system)
         try:
-            value = self.get_dataset(key, archive=True)
+            # A calibration scan's point value (or a starting guess) stands in for the
+            # dataset; it is not archived, as it is no calibration of the trap.
+            if key in overrides:
+                value = overrides[key]
+            else:
+                value = self.get_dataset(key, archive=key not in archived)
+                archived.add(key)
         except KeyError:
             if default is not NoDefault:
                 return default
@@ -401,6 +420,16 @@ class System(Module):
     """
     system_name: str | None = None
     core_device = "core"
+    #: Dataset key -> value that modules read instead of the dataset (set before the
+    #: modules are built): how a calibration scan plays a point, or measures before a
+    #: value exists. Empty for every ordinary run.
+    calibration_overrides: dict[str, Any] = {}
+    #: What the portable calibrations measure, by role: ``"detection.threshold"``,
+    #: ``"qubit_frequency"`` (one entry per qubit), ``"pi_time"``, ``"ms.detuning"``,
+    #: ``"ms.gate_time"``. Each entry is a calibration key under the system
+    #: (``"drive.pi_time"``), an element of a list-valued one written ``key[i]``
+    #: (``"drive.frequencies[0]"``). A trap without a role leaves it out.
+    calibration_roles: dict[str, Any] = {}
 
     def __init__(self, parent: Any, *args: Any, name: str | None = None,
                  **kwargs: Any) -> None:

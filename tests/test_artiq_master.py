@@ -10,7 +10,12 @@ private loopback ports. Checked as a dashboard user sees it:
 2. RB and Rabi submitted with ``artiq_client submit`` run to completion and leave their
    datasets, ``expid``, ``rid``, ``start_time`` and ``run_time`` in
    ``results/DATE/HOUR/RID-Class.h5``;
-3. RB's live datasets (``rb.progress``, ``rb.survival``) are broadcast while it runs.
+3. RB's live datasets (``rb.progress``, ``rb.survival``) are broadcast while it runs;
+4. the calibration experiment (``experiments/calibrate.py``): listed with its arguments on
+   both traps, and run by a master of its own on the ca40 twin (node "detection",
+   forced, about a thousand shots, repeating every hour), after which the master's
+   dataset DB holds the new threshold, its provenance and the node's graph state, the
+   master's log the summary table the run printed, and its schedule the next run.
 
 Skips without ARTIQ (``artiq_master`` and ``artiq_client`` on PATH).
 """
@@ -268,3 +273,169 @@ def test_rb_broadcasts_live_datasets(master, rb_run):
                      "counts {}".format(len(survival),
                                         [int(np.isnan(s).sum()) for s in survival]))
     assert not np.isnan(survival[-1]).any(), survival[-1]
+
+
+# --- 4. the calibration experiment -----------------------------------------------------
+
+CALIBRATE_TRAP = "ca40"
+CALIBRATE_NODE = "detection"
+#: Forced, so the node measures and writes (a fresh DB's threshold would only be
+#: checked, in spec); "detection" alone is its histograms: about a thousand shots. Every
+#: hour (in s, as the dashboard sends it): the run resubmits itself, due long after the
+#: test.
+CALIBRATE_REPEAT = 3600.0
+CALIBRATE_ARGUMENTS = {"system": CALIBRATE_TRAP, "node": CALIBRATE_NODE, "force": True,
+                       "repeat_every": CALIBRATE_REPEAT}
+
+
+def test_scan_lists_calibrate_with_its_arguments(master):
+    """What the dashboard offers for ``Calibrate``: the trap, a node among the graph's
+    (or all), force, and the resubmission interval; each with the default a plain
+    Submit runs (the whole graph, once, not forced)."""
+    from kernels.calibration.graph import node_names
+    listed = {entry["class_name"]: entry for entry in
+              master.notes.snapshot("explist").values()}
+    assert "Calibrate" in listed, (
+        "the master ({}) does not list Calibrate; its repository scan said:\n{}".format(
+            master.trap, "\n".join(master.skipped_files()) or master.log_tail()))
+    entry = listed["Calibrate"]
+    assert entry["file"] == "calibrate.py", entry
+    arginfo = entry["arginfo"]
+    assert list(arginfo) == ["system", "node", "force", "repeat_every"], list(arginfo)
+    system, node, force, repeat = (arginfo[k][0] for k in arginfo)
+    assert system["ty"] == "EnumerationValue" and \
+        sorted(system["choices"]) == systems.names(), system
+    assert node["ty"] == "EnumerationValue", node
+    assert node["choices"] == ["all"] + node_names() and node["default"] == "all", node
+    assert force == {"ty": "BooleanValue", "default": False}, force
+    assert repeat["ty"] == "NumberValue" and repeat["default"] == 0, repeat
+    assert repeat["unit"] == "min" and repeat["scale"] == 60 and repeat["min"] == 0, repeat
+    assert {arginfo[k][1] for k in ("node", "force", "repeat_every")} == {"Calibration"}
+
+
+@pytest.fixture(scope="module")
+def calibrate_run(request, tmp_path_factory):
+    """``Calibrate`` (``CALIBRATE_ARGUMENTS``) submitted to a master of its own on the
+    ca40 twin, its dataset DB as ``control calibrations --from sim`` writes it; the master
+    is stopped after the run, so that it saves its datasets. A namespace: ``master``,
+    ``rid``, ``statuses``, ``path`` (HDF5), ``broadcast`` (the ``datasets`` notifier
+    when the run was done: key -> (persist, value, metadata)), ``schedule`` (the
+    ``schedule`` notifier then), ``db`` (what the dataset DB file holds after the master
+    stopped: key -> value) and ``log``."""
+    from types import SimpleNamespace
+    folder = tmp_path_factory.mktemp("master_calibrate")
+    dataset_db = artiqlab.write_calibrations(CALIBRATE_TRAP, folder / "dataset_db.mdb")
+    device_db = os.path.join(os.path.dirname(systems.device_db_path(CALIBRATE_TRAP)),
+                             "device_db_sim.py")
+    m = artiqlab.Master(folder, EXPERIMENTS, device_db, dataset_db)
+    m.trap = CALIBRATE_TRAP
+    failed_before = request.session.testsfailed
+    status = None
+    m.start()
+    try:
+        with m.notifications(["explist_status", "schedule", "datasets"]) as notes:
+            m.notes = notes
+            m.schedule = artiqlab.Schedule(notes)
+            notes.wait(lambda s: s["explist_status"]["scanning"] is False, 120,
+                       "the master's repository scan")
+            rid, path, statuses, _ = _run(m, "calibrate.py", "Calibrate",
+                                          CALIBRATE_ARGUMENTS)
+            broadcast = notes.snapshot("datasets")
+            schedule = notes.snapshot("schedule")
+        status = m.stop()
+        assert status == 0, "artiq_master exited with status {}\n{}".format(
+            status, m.log_tail())
+        yield SimpleNamespace(master=m, rid=rid, statuses=statuses, path=path,
+                              broadcast=broadcast, schedule=schedule,
+                              db=_read_dataset_db(dataset_db), log=m.log())
+    finally:
+        status = m.stop() if status is None else status
+        if request.session.testsfailed > failed_before or status not in (0, None):
+            _report(request, "artiq_master for Calibrate on {} (exit status {})\n{}".format(
+                CALIBRATE_TRAP, status, m.log_tail(400)))
+
+
+def _read_dataset_db(path):
+    """Every dataset of an LMDB dataset DB, read with ARTIQ's own ``DatasetDB`` (the
+    master that wrote it stopped)."""
+    from artiq.master.databases import DatasetDB
+    db = DatasetDB(str(path))
+    try:
+        return {key: db.get(key) for key in db.data.raw_view}
+    finally:
+        db.close_db()
+
+
+def test_calibrate_runs_under_the_master(calibrate_run):
+    run = calibrate_run
+    datasets, top = _read(run.path)
+    _check_metadata(top, run.rid, "Calibrate", "calibrate.py", CALIBRATE_ARGUMENTS,
+                    run.path)
+    key = "{}.{}.threshold".format(CALIBRATE_TRAP, CALIBRATE_NODE)
+    # the new threshold is in the run's results, as measured
+    assert key in datasets, sorted(datasets)
+    report = [line.decode() if isinstance(line, bytes) else str(line)
+              for line in datasets["calibration.report"]]
+    assert any(line.startswith("total") and " ok" in line for line in report), report
+
+
+def test_calibrate_persists_into_the_masters_dataset_db(calibrate_run):
+    """The node's value, its provenance and its graph state are persistent datasets of
+    the master (so the next run, and the next master, start from them)."""
+    run = calibrate_run
+    threshold = "{}.{}.threshold".format(CALIBRATE_TRAP, CALIBRATE_NODE)
+    provenance = threshold + ".provenance"
+    state = "calgraph." + CALIBRATE_NODE
+    for key in (threshold, provenance, state):
+        assert key in run.broadcast, "the master never had {} (it has {})".format(
+            key, sorted(run.broadcast))
+        assert run.broadcast[key][0] is True, "{} is not persistent: {}".format(
+            key, run.broadcast[key])
+        assert key in run.db, "{} is not in the master's dataset DB after it stopped " \
+            "(the DB holds {})".format(key, sorted(run.db))
+        assert run.db[key] == run.broadcast[key][1], (key, run.db[key],
+                                                       run.broadcast[key])
+    prov, graph = run.db[provenance], run.db[state]
+    assert prov["node"] == CALIBRATE_NODE and prov["rid"] == run.rid, prov
+    assert prov["shots"] > 0 and prov["uncertainty"] >= 0, prov
+    assert graph["rid"] == run.rid and graph["calibrated"] is not None, graph
+    assert graph["values"] == {threshold: run.db[threshold]}, (graph, run.db[threshold])
+    # what was calibrated is what the run archived
+    datasets, _ = _read(run.path)
+    assert datasets[threshold] == run.db[threshold], (datasets[threshold], run.db[threshold])
+
+
+def test_calibrate_prints_its_summary_in_the_masters_log(calibrate_run):
+    """Each line of the summary table (``calibration.report``) is a ``print:`` line of
+    the run's worker in the master's log, as a dashboard's log dock shows it."""
+    run = calibrate_run
+    report = run.broadcast["calibration.report"][1]
+    printed = [line.split(":print:", 1)[1] for line in run.log.splitlines()
+               if "worker({},calibrate.py):print:".format(run.rid) in line]
+    missing = [line for line in report if line not in printed]
+    assert report and not missing, (
+        "the master's log lacks the summary lines {}; its print: lines:\n{}".format(
+            missing, "\n".join(printed)))
+    row = [line for line in report if line.split()[:1] == [CALIBRATE_NODE]]
+    assert len(row) == 1 and "calibrated" in row[0].split(), report
+    # and nothing else to say: no warning or error of the run's worker
+    noise = [line for line in run.log.splitlines()
+             if "worker({},calibrate.py)".format(run.rid) in line and
+             line.startswith(("WARNING", "ERROR", "CRITICAL"))]
+    assert not noise, "\n".join(noise[:20])
+
+
+def test_calibrate_resubmits_itself(calibrate_run):
+    """With "repeat every", the run put its next run in the master's schedule: the same
+    experiment and arguments, due that long after this one started."""
+    run = calibrate_run
+    _, top = _read(run.path)
+    later = {rid: info for rid, info in run.schedule.items() if rid != run.rid}
+    assert len(later) == 1, "the schedule after the run: {}".format(run.schedule)
+    (rid, info), = later.items()
+    assert rid > run.rid and info["status"] == "pending", (rid, info)
+    expid = info["expid"]
+    assert (expid["file"], expid["class_name"]) == ("calibrate.py", "Calibrate"), expid
+    assert expid["arguments"] == CALIBRATE_ARGUMENTS, expid
+    due = info["due_date"] - float(top["start_time"])
+    assert abs(due - CALIBRATE_REPEAT) < 60, "due {} s after the run started".format(due)

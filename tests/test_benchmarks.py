@@ -27,13 +27,31 @@ def test_sim_speed():
 
 
 def test_rb_generation():
-    figures = run("rb_generation.py", "--sequences", "2", "--length", "20", "--repeat", "1")
-    assert figures
+    # one trap (ca40, Z as pulses: the longer compiled sequences), one cold interpreter
+    # per side and size: each is a new process importing the generator
+    figures = run("rb_generation.py", "--sequences", "2", "--length", "20", "--repeat", "2",
+                  "--cold-repeat", "1", "--system", "ca40")
+    assert "yb171" not in figures
+    for qubits in ("1q", "2q"):
+        row = figures["ca40"][qubits]
+        assert 0 < row["ours_best_s"] <= row["ours_median_s"]
+        assert row["ours_cold_s"] == pytest.approx(
+            row["ours_cold_import_s"] + row["ours_cold_first_call_s"], abs=2e-6)
+        # both sides timed alike: the reference's figures, where it is installed
+        assert ("speedup_warm" in row) == (figures["reference"] is not None)
 
 
 def test_rb_scaling():
     figures = run("rb_scaling.py", "--counts", "1,2", "--length", "10")
     assert figures
+
+
+def test_rb_slack():
+    figures = run("rb_slack.py", "--quick")
+    for system in ("yb171", "ca40"):
+        assert figures[system]["longest_without_underflow"] == 50  # the longest tried
+        assert figures[system]["min_slack_mu"] >= 500  # the RTIO latency: all in time
+        assert 0.5 < figures[system]["shot_rate_ratio_vs_flat"] <= 1.0
 
 
 def test_code_sharing():
@@ -72,3 +90,13 @@ def test_compile_time_runs_or_says_why_not():
         assert "skipped" in run("compile_time.py")
     else:
         pytest.skip("with ARTIQ installed this compiles kernels: run it by hand")
+
+
+@pytest.mark.slow
+def test_calibration():
+    figures = run("calibration.py", "--system", "ca40", "--rb-samples", "3",
+                  "--rb-shots", "20")
+    ca40 = figures["ca40"]
+    assert set(ca40) >= {"bootstrap_shots", "maintain_shots", "recalibrate_all_shots",
+                         "epc_calibrated", "epc_ideal"}
+    assert ca40["maintain_shots"] < ca40["recalibrate_all_shots"] < ca40["bootstrap_shots"]

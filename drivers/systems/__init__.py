@@ -6,7 +6,8 @@ with :func:`build`; nothing else in experiments or kernels names a trap.
 import importlib
 import os
 
-__all__ = ["SYSTEMS", "names", "system_class", "build", "device_db_path", "sim_config"]
+__all__ = ["SYSTEMS", "names", "system_class", "build", "device_db_path", "sim_config",
+           "nominal_calibrations"]
 
 #: name -> package holding the system class ``System``, device_db.py and sim.py
 SYSTEMS = {
@@ -44,6 +45,13 @@ def device_db_path(name):
 def sim_config(name, **overrides):
     """Keyword arguments of ``control.sim.enable`` for the system's simulated twin."""
     return importlib.import_module(SYSTEMS[name] + ".sim").sim_config(**overrides)
+
+
+def nominal_calibrations(name):
+    """The trap's design values of its calibrations: the lab's settings (attenuations,
+    trap RF, oven) and the starting guesses of what the calibration graph measures. The
+    simulated twin starts from them (``sim.CALIBRATIONS``)."""
+    return dict(importlib.import_module(SYSTEMS[name] + ".sim").CALIBRATIONS)
 
 
 def setattr_system(env, default=None, group="System"):

@@ -15,7 +15,8 @@ with the same names on every trap (:data:`TRUTH_KEYS`)::
     ms_carrier_hz   the DDS frequency the MS tones centre on (Hz)
     ms_mode_hz      the motional mode's frequency: the tones' offset from the carrier
                     before the detuning (Hz)
-    ms_detuning_hz  the detuning from the mode that the MS gate needs (Hz)
+    ms_detuning_hz  the detuning from the mode that the MS gate is designed for (Hz):
+                    at the calibrated gate time its phase-space loops close
     bright_rate     per qubit: counts/s from a bright ion in the detection light
     dark_rate       per qubit: background counts/s
 
@@ -29,8 +30,16 @@ value for every qubit or a list, one per qubit::
                    "bright_rate_scale": 0.9,        # 10 % fewer photons
                    "ms_detuning_hz": 2e3}           # the gate needs 2 kHz more detuning
 
+An ``ms_detuning_hz`` offset (or ``ms_detuning_scale``, which asks for that factor of the
+detuning) says the gate needs that much more detuning from the lab's sideband: it moves
+the motional mode (``ms_mode_hz``) by the offset and keeps ``ms_detuning_hz``, the gate's
+design, so the gate still closes at its calibrated time once the lab's detuning follows
+(``.ms.detuning`` = mode + design − sideband moves by the offset, ``.ms.gate_time`` does
+not). Moving the design itself would give a trap whose gate closes at no calibrated time.
+
 ``sim_config(..., truth={...})`` replaces truth values outright (the others still follow
-the calibrations), before the offsets.
+the calibrations), before the offsets; ``ms_detuning_hz`` there is the design itself (its
+loops close at the gate time only if detuning × gate time is a whole number).
 
 Drift
 -----
@@ -44,6 +53,8 @@ grid ``interval`` (s, default 1 ms) and scheduled ``steps`` ([[time_s, delta], .
            {"param": "rabi_hz", "steps": [[0.5, -2e3]]},
            {"param": "ms_mode_hz", "walk": 5.0, "interval": 0.01}]
 
+A drifting MS detuning is a drifting mode: drift ``ms_mode_hz`` (a drift of
+``ms_detuning_hz`` moves the gate's design, and the loop closure with it).
 Seeded by the simulation's seed: the same seed gives the same drift. An entry that names a
 ``beam`` or a ``detector`` is an ion-model entry already and goes through unchanged.
 """
@@ -130,7 +141,8 @@ def _check_truth(truth, qubits):
 def offset_truth(truth, offsets):
     """A copy of ``truth`` with ``offsets`` applied (see the module docstring): a key's
     name adds, ``<key without _hz>_scale`` multiplies; per-qubit keys take a value or a
-    list of one per qubit."""
+    list of one per qubit. An MS detuning offset moves the mode (``ms_mode_hz``), not the
+    gate's design detuning."""
     out = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in truth.items()}
     for name, value in (offsets or {}).items():
         if name not in OFFSET_NAMES:
@@ -153,7 +165,14 @@ def offset_truth(truth, offsets):
         else:
             if isinstance(value, (list, tuple)):
                 raise ValueError("truth offset {}: one value, not a list".format(name))
-            out[key] = shift(out[key], value)
+            if key == "ms_detuning_hz":
+                # The detuning the gate needs from the lab's sideband is mode + design −
+                # sideband: move the mode, so the design (and its loop closure at the
+                # calibrated gate time) stays the gate's.
+                design = out[key]
+                out["ms_mode_hz"] += shift(design, value) - design
+            else:
+                out[key] = shift(out[key], value)
     return out
 
 
@@ -240,22 +259,10 @@ def drift_entries(model, drift):
 def best_threshold(bright_rate, dark_rate, window):
     """The count threshold (a count above it reads bright) that makes the fewest errors
     for Poisson counts of mean ``(bright_rate + dark_rate) * window`` from a bright ion
-    and ``dark_rate * window`` from a dark one, and that error (the mean of the two)."""
-    bright = (bright_rate + dark_rate) * window
-    dark = dark_rate * window
-
-    def cdf(mean, n):  # P(count <= n)
-        term = total = math.exp(-mean)
-        for k in range(1, n + 1):
-            term *= mean / k
-            total += term
-        return total
-    best = None
-    for threshold in range(0, int(bright) + 1):
-        error = 0.5 * ((1 - cdf(dark, threshold)) + cdf(bright, threshold))
-        if best is None or error < best[1]:
-            best = (threshold, error)
-    return best
+    and ``dark_rate * window`` from a dark one, and that error (the mean of the two):
+    ``control.counting.best_threshold`` in rates."""
+    from control.counting import best_threshold as of_means
+    return of_means((bright_rate + dark_rate) * window, dark_rate * window)
 
 
 def sim_config(model, truth_from_calibrations, calibrations, truth_map, errors=None,

@@ -25,6 +25,14 @@ class Ca40(System):
     system_name = "ca40"
     # Devices the hardware-in-the-loop checks exercise directly (hil/checks.py).
     HIL_DEVICES = {"ttl": "cool_397", "dds": "beam729_ion0"}
+    # The calibrations the portable calibration graph measures (kernels.calibration).
+    calibration_roles = {
+        "detection.threshold": "detection.threshold",
+        "qubit_frequency": ["drive.beam0.frequency", "drive.beam1.frequency"],
+        "pi_time": "drive.pi_time",
+        "ms.detuning": "ms.detuning",
+        "ms.gate_time": "ms.gate_time",
+    }
 
     repump = module(TTLBeam, ttl="repump_866")
     cooling = module(DopplerCooling, ttl="cool_397", repumper="repump")

@@ -25,6 +25,14 @@ class Yb171(System):
     system_name = "yb171"
     # Devices the hardware-in-the-loop checks exercise directly (hil/checks.py).
     HIL_DEVICES = {"ttl": "cool_369", "dds": "mw_dds"}
+    # The calibrations the portable calibration graph measures (kernels.calibration).
+    calibration_roles = {
+        "detection.threshold": "detection.threshold",
+        "qubit_frequency": ["drive.frequencies[0]", "drive.frequencies[1]"],
+        "pi_time": "drive.pi_time",
+        "ms.detuning": "ms.detuning",
+        "ms.gate_time": "ms.gate_time",
+    }
 
     repump = module(TTLBeam, ttl="repump_935")
     cooling = module(DopplerCooling, ttl="cool_369", repumper="repump")

@@ -1,0 +1,1 @@
+"""Calibration experiments for the calibration graph: measurement (generation) and analysis."""
