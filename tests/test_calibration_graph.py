@@ -90,6 +90,19 @@ def test_maintenance_recalibrates_only_what_drifted(bootstrapped):
     q0, q1 = (rows[str(ref)] for ref in refs)
     assert q0.value - refs[0].get(before[refs[0].key]) == pytest.approx(STEP_HZ, abs=500)
     assert q1.value == refs[1].get(before[refs[1].key])
+    # RB recovers: on the drifted trap, the values from before the maintenance are 3 kHz
+    # off on qubit 0 (RB's qubit); after it RB is within 15 % of a perfect calibration.
+    system = session.experiment.system
+    drifted = dict(study.BOOTSTRAP_OFFSETS, resonance_hz=[
+        study.BOOTSTRAP_OFFSETS["resonance_hz"][0] + STEP_HZ,
+        study.BOOTSTRAP_OFFSETS["resonance_hz"][1]])
+    ideal = study.rb_epc(system, seed=6)["epc"]
+    stale = study.rb_epc(system, before, drifted, seed=6)["epc"]
+    recovered = study.rb_epc(system, after, drifted, seed=6)["epc"]
+    print("{}: EPC {:.4g} stale, {:.4g} after maintenance, {:.4g} ideal".format(
+        system, stale, recovered, ideal))
+    assert stale > 2 * ideal
+    assert abs(recovered / ideal - 1) <= 0.15
 
 
 def test_a_disconnected_pmt_stops_the_graph_at_detection_and_writes_nothing():
