@@ -2,6 +2,12 @@
 against a calibration value (a qubit's frequency, the MS detuning), alone or as a 2-D
 product, in a chosen order, live in the dashboard and fitted.
 
+The scan layer has two axes: a kernel argument, swept in one kernel by a
+``kernels.shots.ShotScan`` (Rabi flopping and Ramsey are its instances, and
+``experiments/rabi.py`` and ``ramsey.py`` are that axis alone, live point by point), and a
+calibration value, swept by ``kernels.calibration.sweep.Sweep`` with the trap rebuilt per
+value. This experiment composes them.
+
 The scan reads the trap's calibrations and writes none: it shows and fits what a
 calibration node would see (``Calibrate`` writes values back, with their checks). A fit
 that fails its checks says why in the log and broadcasts nothing.
@@ -20,8 +26,8 @@ from kernels.calibration.measure import Measurement
 from kernels.calibration.programs import MsGates, RamseyPhases, RotationPulses
 from kernels.calibration.sweep import ORDERS, Sweep
 from kernels.fitting import FitError
-from kernels.rabi import fit_rabi
-from kernels.ramsey import fit_ramsey
+from kernels.rabi import RabiFlop, fit_rabi
+from kernels.ramsey import Ramsey as RamseyScan, fit_ramsey
 
 SEQUENCES = ("rabi", "ramsey", "ms gates")
 #: outer axis name -> the trap's calibration role
@@ -94,26 +100,41 @@ class CalibrationScan(TrapMeasurements, EnvExperiment):
             self.outer = centre + np.array(list(self.offsets), dtype=float)
 
     def program(self, ops):
-        """The inner points' program on a built trap."""
+        """The inner points' program on a built trap: a scan of pulse lengths or waits is
+        the very Rabi flopping or Ramsey of ``experiments/rabi.py`` and ``ramsey.py``
+        (``kernels.rabi.RabiFlop``, ``kernels.ramsey.Ramsey``); a single point (a scan of
+        the calibration alone) is one pulse or one Ramsey pair."""
+        many = len(np.unique(self.inner)) > 1
         if self.sequence == "rabi":
+            if many:
+                flop = RabiFlop(self, ops=ops, qubit=self.qubit, shots=self.shots,
+                                dataset=None)
+                flop.set_durations(self.inner)
+                return flop
             return RotationPulses(self, ops, shots=self.shots, qubit=self.qubit,
                                   angles=math.pi * self.inner / self.t_pi)
         if self.sequence == "ramsey":
+            if many:
+                fringes = RamseyScan(self, ops=ops, qubit=self.qubit, shots=self.shots,
+                                     artificial_detuning=self.artificial_detuning,
+                                     dataset=None)
+                fringes.set_waits(self.inner)
+                return fringes
             phases = 2 * math.pi * self.artificial_detuning * (self.inner + self.t_half)
             return RamseyPhases(self, ops, shots=self.shots, qubit=self.qubit,
                                 waits=self.inner, phases=phases)
         return MsGates(self, ops, shots=self.shots, repeats=self.inner.astype(int))
 
-    def signal(self, probabilities):
-        """What is plotted and fitted: P(1) of the qubit; for MS gates P(11), or P(odd)
-        when the MS detuning is scanned with one gate count."""
-        p = np.asarray(probabilities)
+    def signal(self, program):
+        """What is plotted and fitted of a played program, per inner point: P(1) of the
+        qubit; for MS gates P(11), or P(odd) when the MS detuning is scanned with one gate
+        count."""
         if self.sequence == "ms gates":
+            p = program.probabilities()
             if self.role == "ms.detuning" and len(self.inner) == 1:
-                return p[..., 1] + p[..., 2]
-            return p[..., 3]
-        outcomes = np.arange(p.shape[-1])
-        return p[..., (outcomes >> self.qubit) & 1 == 1].sum(axis=-1)
+                return p[:, 1] + p[:, 2]
+            return p[:, 3]
+        return program.p1()[:, self.qubit]
 
     def run(self):
         outer = 1 if self.outer is None else len(self.outer)
@@ -132,8 +153,7 @@ class CalibrationScan(TrapMeasurements, EnvExperiment):
             self.ccb.issue("create_applet", "calibration scan",
                            "${artiq_applet}plot_xy scan.signal --x scan.x")
 
-        def on_row(index, probabilities):
-            row = self.signal(probabilities)
+        def on_row(index, row):
             if two_d:
                 self.mutate_dataset("scan.signal_2d", index, row)
             elif len(self.inner) == 1 and self.outer is not None:
@@ -142,11 +162,12 @@ class CalibrationScan(TrapMeasurements, EnvExperiment):
                 self.set_dataset("scan.signal", row, broadcast=True)
 
         self.sweep = Sweep(self.measurement, self.program, self.ref, self.outer,
-                           order=self.order, seed=self.scheduler.rid, on_row=on_row)
+                           order=self.order, seed=self.scheduler.rid, on_row=on_row,
+                           result=self.signal)
         self.sweep.run()
 
     def analyze(self):
-        signal = self.signal(self.sweep.probabilities)
+        signal = self.sweep.results
         self.set_dataset("scan.signal_final", signal)
         if signal.shape[0] > 1 and signal.shape[1] > 1:
             return  # a 2-D scan is looked at, not fitted

@@ -144,3 +144,12 @@ class ShotScan(HasEnvironment):
     def probabilities(self):
         """P(1) per point and qubit, shape ``(n_points, num_qubits)``."""
         return self.ones.reshape(self.n_points, self.num_qubits) / self.shots
+
+    def p1(self):
+        """P(1) per point and qubit (as ``probabilities``): what a sweep of the
+        calibration layer (``kernels.calibration.sweep``) reads of any program."""
+        return self.probabilities()
+
+    def total_shots(self):
+        """Shots this scan plays: points × shots."""
+        return self.n_points * self.shots

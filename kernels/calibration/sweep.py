@@ -32,12 +32,16 @@ class Sweep:
     """``make_program(ops)`` builds the program of the inner points on a trap's
     operations (an ``OutcomeCounts``). ``ref`` (a ``KeyRef``) and ``values`` give the
     outer axis: the trap is rebuilt with each value as an override; without them the
-    sweep is the inner axis alone. ``on_row(index, probabilities)`` hears of each outer
-    point done (its row of P(outcome), shape ``(inner, 2**qubits)``), in the order played.
+    sweep is the inner axis alone. ``result(program)`` is what is kept of each outer
+    point (default ``program.probabilities()``: P(outcome) per inner point of an
+    ``OutcomeCounts``, P(1) per qubit of a ``kernels.shots.ShotScan`` such as Rabi
+    flopping or Ramsey). ``on_row(index, row)`` hears of each outer point done, in the
+    order played.
     """
 
     def __init__(self, measurement, make_program, ref=None, values=None, *,
-                 order="sequential", seed=None, on_row=None, name="sweep"):
+                 order="sequential", seed=None, on_row=None, name="sweep",
+                 result=None):
         if (ref is None) != (values is None):
             raise ValueError("an outer axis needs both a calibration and its values")
         self.m = measurement
@@ -49,31 +53,26 @@ class Sweep:
         self.order = point_order(1 if values is None else len(self.values), order, seed)
         self.on_row = on_row
         self.name = name
-        self.probabilities = None
+        self.result = result or (lambda program: program.probabilities())
+        self.results = None
 
     @property
     def shape(self):
-        """``(outer points, inner points, outcomes)`` once run."""
-        return None if self.probabilities is None else self.probabilities.shape
+        """The results' shape once run: ``(outer points, inner points, ...)``."""
+        return None if self.results is None else self.results.shape
 
     def run(self):
-        """Play every point; returns P(outcome), shape ``(outer, inner, 2**qubits)``
-        (outer 1 without an outer axis), rows in the axis's order whatever the order
-        played."""
+        """Play every point; returns the results stacked, ``(outer, inner, ...)`` (outer
+        1 without an outer axis), rows in the axis's order whatever the order played."""
         rows = {}
         for done, i in enumerate(self.order):
             changes = {} if self.ref is None else {self.ref: float(self.values[i])}
             program = self.m.play(self.make_program(self.m.ops(changes)))
-            rows[i] = program.probabilities()
+            rows[i] = self.result(program)
             if self.on_row is not None:
                 self.on_row(int(i), rows[i])
             if self.m.on_scan is not None:
                 self.m.on_scan(self.name, "sweep", done + 1, len(self.order))
-        self.probabilities = np.stack([rows[i] for i in range(len(self.order))])
-        return self.probabilities
+        self.results = np.stack([rows[i] for i in range(len(self.order))])
+        return self.results
 
-    def p1(self, qubit):
-        """P(1) of ``qubit``, shape ``(outer, inner)``."""
-        p = self.probabilities
-        outcomes = np.arange(p.shape[-1])
-        return p[..., (outcomes >> qubit) & 1 == 1].sum(axis=-1)
