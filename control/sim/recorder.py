@@ -65,6 +65,8 @@ class Recorder:
         self._vcd_file = None
         self._vcd_vars = {}
         self._last_vcd_value = {}
+        self._vcd_last_time = 0
+        self._vcd_format = {}  # (signal id, value) -> its VCD text
 
     # ---- signals
 
@@ -226,10 +228,64 @@ class Recorder:
             return
         if self._vcd is None:
             self._open_vcd()
+        writer = self._vcd
+        if writer._registering or not writer._dumping:
+            return self._write_vcd_slow(t, s, v)
+        # pyvcd's ``VCDWriter.change`` unrolled for a batch of time-ordered changes once
+        # the header is written (the same checks and the same text, written at once):
+        # unchanged values are skipped, a timestamp line precedes the first change at a
+        # new time, and each value is formatted by the variable itself (memoised).
+        signals = self.signals
+        vars_ = self._vcd_vars
+        memo = self._vcd_format
+        check = writer._check_values
+        last = self._vcd_last_time
+        ts = writer._timestamp
+        dumped = writer._last_dumped_ts
+        out = []
+        append = out.append
+        try:
+            for ti, si, vi in zip(t.tolist(), s.tolist(), v.tolist()):
+                var = vars_.get(si)
+                if var is None or ti < last:
+                    continue  # negative or late timestamps cannot go into a VCD
+                last = ti
+                if ti > ts:
+                    ts = ti
+                if signals[si].kind == "real":  # not memoised: 0.0 == -0.0
+                    if vi == var.value:
+                        continue
+                    val_str = var.format_value(vi, check)
+                else:
+                    vi = int(vi)
+                    if vi == var.value:
+                        continue
+                    key = (si, vi)
+                    val_str = memo.get(key)
+                    if val_str is None:
+                        val_str = var.format_value(vi, check)
+                        if len(memo) >= 65_536:
+                            memo.clear()
+                        memo[key] = val_str
+                var.value = vi
+                if ts != dumped:
+                    dumped = ts
+                    append("#{}\n{}\n".format(ts, val_str))
+                else:
+                    append(val_str + "\n")
+        finally:
+            writer._timestamp = ts
+            writer._last_dumped_ts = dumped
+            self._vcd_last_time = last
+            if out:
+                self._vcd_file.write("".join(out))
+
+    def _write_vcd_slow(self, t, s, v):
+        """Through ``VCDWriter.change``, event by event (while the header is open)."""
         change = self._vcd.change
         signals = self.signals
         vars_ = self._vcd_vars
-        last = self._vcd_last_time if hasattr(self, "_vcd_last_time") else 0
+        last = self._vcd_last_time
         for ti, si, vi in zip(t.tolist(), s.tolist(), v.tolist()):
             var = vars_.get(si)
             if var is None or ti < last:

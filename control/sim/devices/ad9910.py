@@ -256,7 +256,8 @@ class AD9910(UrukulChannel):
         """IO_UPDATE rising edge at ``t``: the I/O buffer becomes active."""
         if not self._pending:
             return
-        if (self.sim.faults.get(self._key) or {}).get("stuck"):
+        faults = self.sim.faults
+        if faults and (faults.get(self._key) or {}).get("stuck"):
             self._pending.clear()  # a chip that ignores its updates
             return
         self._regs.update(self._pending)
@@ -298,15 +299,33 @@ class AD9910(UrukulChannel):
         if cfr1 & (0b11 << 6):  # digital core or DAC powered down
             a = 0.0
         new = (f, p, a)
-        shown = shown_for_trace(self.sim, self, shown)  # all of it, in a recording
-        if new != shown:
-            sim = self.sim  # record what changed: a waveform holds changes only
+        sim = self.sim
+        if sim.dma_capture is not None:
+            shown = shown_for_trace(sim, self, shown)  # all of it, in a recording
+            if new != shown:
+                if f != shown[0]:
+                    record_effect(sim, t, self._sig_freq, f)
+                if p != shown[1]:
+                    record_effect(sim, t, self._sig_phase, p)
+                if a != shown[2]:
+                    record_effect(sim, t, self._sig_amp, a)
+                self._shown = new
+        elif new != shown:
+            # record what changed (a waveform holds changes only): record_effect inlined
+            rec = sim.recorder
+            times, sids, values = rec._t, rec._s, rec._v
             if f != shown[0]:
-                record_effect(sim, t, self._sig_freq, f)
+                times.append(t)
+                sids.append(self._sig_freq.id)
+                values.append(f)
             if p != shown[1]:
-                record_effect(sim, t, self._sig_phase, p)
+                times.append(t)
+                sids.append(self._sig_phase.id)
+                values.append(p)
             if a != shown[2]:
-                record_effect(sim, t, self._sig_amp, a)
+                times.append(t)
+                sids.append(self._sig_amp.id)
+                values.append(a)
             self._shown = new
 
     def _effective_ftw(self):

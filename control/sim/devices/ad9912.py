@@ -124,7 +124,9 @@ class AD9912(UrukulChannel):
     def _io_update(self, t):
         if not self._pending:
             return
-        if (self.sim.faults.get(self._key) or {}).get("stuck"):
+        sim = self.sim
+        faults = sim.faults
+        if faults and (faults.get(self._key) or {}).get("stuck"):
             self._pending.clear()
             return
         self._regs.update(self._pending)
@@ -132,12 +134,25 @@ class AD9912(UrukulChannel):
         ftw = self._word(self._regs, _FTW_HIGH, 6)
         pow_ = self._word(self._regs, _POW_HIGH, 2) & 0x3fff
         new = (ftw / self.ftw_per_hz, pow_ / (1 << 14))
-        shown = shown_for_trace(self.sim, self, self._shown)  # all of it, in a recording
-        if new != shown:  # record what changed: a waveform holds changes only
+        shown = self._shown
+        if sim.dma_capture is not None:
+            shown = shown_for_trace(sim, self, shown)  # all of it, in a recording
+            if new != shown:  # record what changed: a waveform holds changes only
+                if new[0] != shown[0]:
+                    record_effect(sim, t, self._sig_freq, new[0])
+                if new[1] != shown[1]:
+                    record_effect(sim, t, self._sig_phase, new[1])
+                self._shown = new
+        elif new != shown:  # the same, record_effect inlined
+            rec = sim.recorder
             if new[0] != shown[0]:
-                record_effect(self.sim, t, self._sig_freq, new[0])
+                rec._t.append(t)
+                rec._s.append(self._sig_freq.id)
+                rec._v.append(new[0])
             if new[1] != shown[1]:
-                record_effect(self.sim, t, self._sig_phase, new[1])
+                rec._t.append(t)
+                rec._s.append(self._sig_phase.id)
+                rec._v.append(new[1])
             self._shown = new
 
     def _profile_pins(self, profile, t):
