@@ -295,7 +295,7 @@ class CircuitKernel(RBKernel2):
         self.load(opcodes, [0, len(opcodes)], thetas, phis, [0])
         self.histogram = np.zeros(2 ** self.n_qubits, dtype=np.int32)
         self.kernel_invariants = self.kernel_invariants | {"n_ops"}
-        self.n_ops = len(opcodes)
+        self.n_ops = len(self.opcodes)
 
     @kernel
     def run(self):

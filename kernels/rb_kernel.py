@@ -34,6 +34,7 @@ import numpy as np
 
 from control.lang import HasEnvironment, TInt32, kernel, rpc
 
+from control.constants import PI
 from kernels.opcodes import RPHI, RZ
 
 __all__ = ["RBKernel1", "RBKernel2", "DMA_TRACE"]
@@ -117,6 +118,8 @@ class _RBKernel(HasEnvironment):
                     q, ops.num_qubits))
         self.ops = ops
         self.core = ops.core
+        # whether rz words go to the trap's native rz or become two rphi words (load)
+        self.plays_rz = True
         self.qubits = list(qubits)
         self.n_qubits = len(self.qubits)
         self.shots = shots
@@ -125,20 +128,53 @@ class _RBKernel(HasEnvironment):
         self.player = _DMAShots(self, rb=self) if self.dma else _GateLoopShots(self, rb=self)
         self.kernel_invariants = {"ops", "core", "qubits", "n_qubits", "shots", "n_seq",
                                   "opcodes", "starts", "thetas", "phis", "expected",
-                                  "dma", "player"}
+                                  "dma", "player", "plays_rz"}
         self.n_seq = 0
 
     def load(self, opcodes, starts, thetas, phis, expected):
         """One chunk (host): flat opcodes, ``starts`` (n_seq + 1 offsets), the angle
         tables and each sequence's expected bits (qubit i in bit i). The opcodes' qubit
-        fields index ``qubits``; the kernel gets them as the trap's qubits."""
+        fields index ``qubits``; the kernel gets them as the trap's qubits. On a trap
+        without a native ``rz`` each ``rz`` word becomes the two ``rphi`` words
+        R_0(π) R_(-θ/2)(π) (= Rz(θ) up to phase, the pulses the trap's ``rz`` plays), so
+        that ``play`` has no ``rz`` branch there."""
+        opcodes = np.ascontiguousarray(opcodes, dtype=np.int32)
+        starts = np.ascontiguousarray(starts, dtype=np.int32)
+        thetas = np.ascontiguousarray(thetas, dtype=np.float64)
+        phis = np.ascontiguousarray(phis, dtype=np.float64)
+        self.plays_rz = "rz" in self.ops.native_gates()
+        if not self.plays_rz:
+            opcodes, starts, thetas, phis = self.rz_as_pulses(opcodes, starts, thetas, phis)
         self.opcodes = self.physical_opcodes(opcodes)
-        self.starts = np.ascontiguousarray(starts, dtype=np.int32)
-        self.thetas = np.ascontiguousarray(thetas, dtype=np.float64)
-        self.phis = np.ascontiguousarray(phis, dtype=np.float64)
+        self.starts = starts
+        self.thetas = thetas
+        self.phis = phis
         self.expected = np.ascontiguousarray(expected, dtype=np.int32)
         self.n_seq = len(self.starts) - 1
         self.survived = np.zeros(self.n_seq, dtype=np.int32)
+
+    @staticmethod
+    def rz_as_pulses(opcodes, starts, thetas, phis):
+        """``opcodes`` with every ``rz`` word replaced by ``rphi(π, -θ/2)``, ``rphi(π, 0)``
+        on its qubit, new angle pairs appended to the tables, and ``starts`` moved to
+        match (host)."""
+        rz = (opcodes & 0xF) == RZ
+        if not rz.any():
+            return opcodes, starts, thetas, phis
+        first = len(thetas) + 2 * np.arange(int(rz.sum()), dtype=np.int32)
+        rz_thetas = thetas[opcodes[rz] >> 12]
+        pair_thetas = np.empty(2 * len(first))
+        pair_thetas[:] = PI
+        pair_phis = np.zeros(2 * len(first))
+        pair_phis[0::2] = -rz_thetas / 2.0
+        qubit_fields = opcodes[rz] & 0xFF0
+        words = np.repeat(opcodes, np.where(rz, 2, 1))
+        at = np.flatnonzero(np.repeat(rz, np.where(rz, 2, 1)))
+        words[at[0::2]] = qubit_fields | RPHI | (first << 12)
+        words[at[1::2]] = qubit_fields | RPHI | ((first + 1) << 12)
+        extra = np.concatenate([[0], np.cumsum(rz)])
+        return (words.astype(np.int32), (starts + extra[starts]).astype(np.int32),
+                np.concatenate([thetas, pair_thetas]), np.concatenate([phis, pair_phis]))
 
     def physical_opcodes(self, opcodes):
         """``opcodes`` with both qubit fields mapped through ``qubits`` (host)."""
@@ -214,7 +250,9 @@ class RBKernel1(_RBKernel):
         theta = self.thetas[op >> 12]
         if kind == RPHI:
             self.ops.rphi(theta, self.phis[op >> 12], q)
-        elif kind == RZ:
+        elif self.plays_rz and kind == RZ:
+            # without a native rz, load made rz words rphi pulses: the compiler drops
+            # this call, so rphi calls the drive's pulse from one place, inlined
             self.ops.rz(theta, q)
 
 
@@ -238,7 +276,9 @@ class RBKernel2(_RBKernel):
         theta = self.thetas[op >> 12]
         if kind == RPHI:
             self.ops.rphi(theta, self.phis[op >> 12], q)
-        elif kind == RZ:
+        elif self.plays_rz and kind == RZ:
+            # without a native rz, load made rz words rphi pulses: the compiler drops
+            # this call, so rphi calls the drive's pulse from one place, inlined
             self.ops.rz(theta, q)
         else:
             self.ops.rxx(theta, q, min((op >> 8) & 0xF, last))
