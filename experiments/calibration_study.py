@@ -55,9 +55,12 @@ class Session:
         return {key: store.get(key) for key in self._keys() if store.get(key) is not None}
 
     def _keys(self):
-        settings = lab_settings(self.experiment.system, {})
-        return set(settings) | set(self.experiment.nominal) | {
-            key for node in self.maintainer.graph for key in node.keys}
+        # Listing the settings builds every module of the trap: once a session.
+        if "_key_set" not in self.__dict__:
+            settings = lab_settings(self.experiment.system, {})
+            self.__dict__["_key_set"] = set(settings) | set(self.experiment.nominal) | {
+                key for node in self.maintainer.graph for key in node.keys}
+        return self.__dict__["_key_set"]
 
     def datasets(self):
         """What a dataset DB would hold: the lab settings and the calibrated values."""

@@ -153,16 +153,6 @@ class Measurement:
         self.shots += _shots_of(program)
         return program
 
-    def scan(self, node, what, values, make_program):
-        """A parameter scan: for each value, ``make_program(value)`` builds and returns a
-        program on a trap built for that value; each is played. Returns the programs."""
-        out = []
-        for i, value in enumerate(values):
-            out.append(self.play(make_program(value)))
-            if self.on_scan is not None:
-                self.on_scan(node, what, i + 1, len(values))
-        return out
-
 
 def _shots_of(program):
     """Shots a program played: points (or prepared states) × shots per point."""

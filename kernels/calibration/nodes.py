@@ -21,6 +21,7 @@ from control.calgraph import (
 from control.constants import PI
 from kernels.calibration import analysis
 from kernels.calibration.programs import MsGates, RamseyPhases, RotationPulses
+from kernels.calibration.sweep import Sweep
 from kernels.detection import ReadoutHistogram
 from kernels.ramsey import Ramsey
 
@@ -186,11 +187,11 @@ class QubitFrequencies(TrapNode):
         span = 1.5 / (2 * t_pi)
         freqs = f + np.linspace(-span, span, self.coarse_points)
 
-        def program(fi):
-            return RotationPulses(self.m.parent, self.m.ops({ref: float(fi)}),
-                                  shots=self.coarse_shots, qubit=q, angles=[PI])
-        runs = self.m.scan(self.name, "spectroscopy q{}".format(q), freqs, program)
-        p1 = np.array([r.p1()[0, q] for r in runs])
+        p1 = Sweep(self.m, lambda ops: RotationPulses(self.m.parent, ops,
+                                                      shots=self.coarse_shots, qubit=q,
+                                                      angles=[PI]),
+                   ref, freqs, name=self.name, what="spectroscopy q{}".format(q),
+                   result=lambda program: program.p1()[0, q]).run()
         return analysis.spectroscopy_center(freqs, p1, self.coarse_shots, t_pi)
 
     def _ramsey(self, q, ref, f):
@@ -340,11 +341,12 @@ class MsDetuning(_MsNode):
     max_odd = 0.03
 
     def _scan(self, ref, detunings, shots, what):
-        def program(d):
-            return MsGates(self.m.parent, self.m.ops({ref: float(d)}), shots=shots,
-                           repeats=[1])
-        runs = self.m.scan(self.name, what, detunings, program)
-        return np.array([r.probabilities()[0, 1] + r.probabilities()[0, 2] for r in runs])
+        def odd(program):
+            p = program.probabilities()[0]
+            return p[1] + p[2]
+        return Sweep(self.m, lambda ops: MsGates(self.m.parent, ops, shots=shots,
+                                                 repeats=[1]),
+                     ref, detunings, name=self.name, what=what, result=odd).run()
 
     def calibrate(self, values):
         """The coarse scan's lowest point, then the fine scan's fitted dip."""

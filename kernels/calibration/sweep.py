@@ -36,11 +36,11 @@ class Sweep:
     point (default ``program.probabilities()``: P(outcome) per inner point of an
     ``OutcomeCounts``, P(1) per qubit of a ``kernels.shots.ShotScan`` such as Rabi
     flopping or Ramsey). ``on_row(index, row)`` hears of each outer point done, in the
-    order played.
+    order played; the measurement's ``on_scan(name, what, done, total)`` of each point.
     """
 
     def __init__(self, measurement, make_program, ref=None, values=None, *,
-                 order="sequential", seed=None, on_row=None, name="sweep",
+                 order="sequential", seed=None, on_row=None, name="sweep", what="sweep",
                  result=None):
         if (ref is None) != (values is None):
             raise ValueError("an outer axis needs both a calibration and its values")
@@ -53,6 +53,7 @@ class Sweep:
         self.order = point_order(1 if values is None else len(self.values), order, seed)
         self.on_row = on_row
         self.name = name
+        self.what = what
         self.result = result or (lambda program: program.probabilities())
         self.results = None
 
@@ -72,7 +73,7 @@ class Sweep:
             if self.on_row is not None:
                 self.on_row(int(i), rows[i])
             if self.m.on_scan is not None:
-                self.m.on_scan(self.name, "sweep", done + 1, len(self.order))
+                self.m.on_scan(self.name, self.what, done + 1, len(self.order))
         self.results = np.stack([rows[i] for i in range(len(self.order))])
         return self.results
 
