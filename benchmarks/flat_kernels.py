@@ -10,6 +10,12 @@ that a test can play them on the simulator (``tests/test_kernel_cost_reference.p
   trap is configured, and picks the qubit's frequency word or beam; every calibration is
   a literal constant (module globals, which ARTIQ's compiler embeds as constants), set by
   :func:`configure` from the built trap before compiling.
+* The same classes with ``in_memory=True`` — (b'): the flat kernel with the HAL's data
+  layout, the frames in a list (``IonTrapOperations.frames``) and, on the microwave trap,
+  the frequency words in a per-qubit table (``MicrowaveDrive.ftws``). (a) against (b')
+  is what the layers cost (calls, objects, the opcode dispatch); (b') against (b) what
+  keeping a frame in memory across calls costs, where a kernel written for exactly two
+  qubits keeps two registers.
 
 Both play exactly the same RTIO events for any chunk of ``rphi``/``rz`` words: the test
 checks it on both trap systems.
@@ -46,23 +52,28 @@ class HalGatePath(RBKernel1):
 
 
 class _Flat(HasEnvironment):
-    def build(self, core, opcodes, starts, thetas, phis):
+    def build(self, core, opcodes, starts, thetas, phis, in_memory=False):
         self.core = core
+        # (b') when set: a compile-time constant, so (b) compiles as if it were not there
+        self.in_memory = in_memory
+        self.frames = [0.0, 0.0]
         self.opcodes = np.ascontiguousarray(opcodes, dtype=np.int32)
         self.starts = np.ascontiguousarray(starts, dtype=np.int32)
         self.thetas = np.ascontiguousarray(thetas, dtype=np.float64)
         self.phis = np.ascontiguousarray(phis, dtype=np.float64)
-        self.kernel_invariants = {"core", "opcodes", "starts", "thetas", "phis"}
+        self.kernel_invariants = {"core", "opcodes", "starts", "thetas", "phis",
+                                  "in_memory", "frames"}
 
 
 class FlatMicrowave(_Flat):
     """(b) for one AD9910 channel whose frequency picks the qubit (yb171)."""
 
-    def build(self, core, dds, opcodes, starts, thetas, phis):
-        super().build(core, opcodes, starts, thetas, phis)
+    def build(self, core, dds, opcodes, starts, thetas, phis, in_memory=False):
+        super().build(core, opcodes, starts, thetas, phis, in_memory)
         self.dds = dds
         self.sw = dds.sw
-        self.kernel_invariants |= {"dds", "sw"}
+        self.ftws = np.array([FTW0, FTW1], dtype=np.int32)
+        self.kernel_invariants |= {"dds", "sw", "ftws"}
 
     @kernel
     def run(self):
@@ -82,7 +93,9 @@ class FlatMicrowave(_Flat):
                 n = 1
             elif kind == 2:  # rz
                 if VIRTUAL_Z:
-                    if q == 0:
+                    if self.in_memory:
+                        self.frames[q] += theta
+                    elif q == 0:
                         frame0 += theta
                     else:
                         frame1 += theta
@@ -93,7 +106,10 @@ class FlatMicrowave(_Flat):
             for i in range(n):
                 if i == 1:
                     phi = 0.0
-                if q == 0:
+                if self.in_memory:
+                    turns = (phi - self.frames[q]) / (2.0 * PI)
+                    ftw = self.ftws[q]
+                elif q == 0:
                     turns = (phi - frame0) / (2.0 * PI)
                     ftw = FTW0
                 else:
@@ -109,8 +125,8 @@ class FlatMicrowave(_Flat):
 class FlatAddressed(_Flat):
     """(b) for one AD9912 beam per qubit (ca40)."""
 
-    def build(self, core, dds0, dds1, opcodes, starts, thetas, phis):
-        super().build(core, opcodes, starts, thetas, phis)
+    def build(self, core, dds0, dds1, opcodes, starts, thetas, phis, in_memory=False):
+        super().build(core, opcodes, starts, thetas, phis, in_memory)
         self.dds0, self.sw0 = dds0, dds0.sw
         self.dds1, self.sw1 = dds1, dds1.sw
         self.kernel_invariants |= {"dds0", "sw0", "dds1", "sw1"}
@@ -133,7 +149,9 @@ class FlatAddressed(_Flat):
                 n = 1
             elif kind == 2:  # rz
                 if VIRTUAL_Z:
-                    if q == 0:
+                    if self.in_memory:
+                        self.frames[q] += theta
+                    elif q == 0:
                         frame0 += theta
                     else:
                         frame1 += theta
@@ -144,7 +162,9 @@ class FlatAddressed(_Flat):
             for i in range(n):
                 if i == 1:
                     phi = 0.0
-                if q == 0:
+                if self.in_memory:
+                    turns = (phi - self.frames[q]) / (2.0 * PI)
+                elif q == 0:
                     turns = (phi - frame0) / (2.0 * PI)
                 else:
                     turns = (phi - frame1) / (2.0 * PI)
@@ -175,14 +195,15 @@ def configure(ops):
         FTW0, FTW1 = drive.beams[0].ftw, drive.beams[1].ftw
 
 
-def flat_kernel(parent, ops, opcodes, starts, thetas, phis):
-    """(b) for the trap of ``ops``, its literals configured."""
+def flat_kernel(parent, ops, opcodes, starts, thetas, phis, in_memory=False):
+    """(b) for the trap of ``ops``, its literals configured; (b') with ``in_memory``."""
     configure(ops)
     drive = ops.drive
     if hasattr(drive, "ftws"):
-        return FlatMicrowave(parent, ops.core, drive.dds, opcodes, starts, thetas, phis)
+        return FlatMicrowave(parent, ops.core, drive.dds, opcodes, starts, thetas, phis,
+                             in_memory)
     return FlatAddressed(parent, ops.core, drive.beams[0].dds, drive.beams[1].dds,
-                         opcodes, starts, thetas, phis)
+                         opcodes, starts, thetas, phis, in_memory)
 
 
 def gate_chunk(gates, length=6, seed=1):

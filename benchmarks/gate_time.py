@@ -4,7 +4,8 @@ HAL with ``kernel_invariants`` emptied. Needs ARTIQ (its compiler, RISC-V, no ha
 and ``unicorn`` (a CPU emulator, the ``bench`` extra); without them it says so and exits 0.
 
 The kernels are those of ``benchmarks/kernel_cost.py`` — (a) ``HalGatePath``, (b) the
-trap's flat kernel, (c1)/(c2) (a) with the project's / all ``kernel_invariants`` emptied —
+trap's flat kernel, (b') the flat kernel with the HAL's data layout, (c1)/(c2) (a) with
+the project's / all ``kernel_invariants`` emptied —
 compiled the same way (``Core.run`` on a core without host, ELF dumped). Each ELF (a
 RISC-V shared object, which ARTIQ's kernel loader links at run time) is loaded here as
 that loader would: its segments mapped, its relocations applied, its imports bound to
@@ -21,7 +22,7 @@ Each kernel is compiled twice: for the chunk of ``kernel_cost.py`` (N single-qub
 and for the same chunk played twice (2N). Instructions per gate = (executed(2N) -
 executed(N)) / N: the gate loop alone, without entry, ``break_realtime`` and the
 attribute writeback; the fixed part is executed(N) - N x per gate. The RTIO events
-``(now, target, data)`` of (a), (b), (c1), (c2) must be the same sequence: a check both of
+``(now, target, data)`` of (a), (b), (b'), (c1), (c2) must be the same sequence: a check both of
 the emulation and of the kernels' equivalence.
 
     python benchmarks/gate_time.py [--system yb171|ca40]
@@ -283,7 +284,7 @@ def main():
         library = sum(v for k, v in one["calls"].items() if k != "rtio_output")
         print(row.format(label, one["executed"], runs[name, 2]["executed"],
                          per_gate[name], fixed[name], len(one["rtio"]), str(library)))
-    a, b = per_gate["a_hal"], per_gate["b_flat"]
+    a, b, bm = per_gate["a_hal"], per_gate["b_flat"], per_gate["b_flat_in_memory"]
     c1, c2 = per_gate["c_no_project_invariants"], per_gate["c_no_invariants"]
     print("'exec' counts the instructions executed in the kernel's .text for N and 2N "
           "gates;\n'per gate' is their difference over N (the gate loop alone), 'fixed' "
@@ -292,18 +293,23 @@ def main():
           "__fixdfdi, __floatdidf, ...: device libraries,\nnot counted), as are the .plt "
           "trampolines ({} per gate in a, {} in c2).".format(
               round(plt_per_gate["a_hal"], 2), round(plt_per_gate["c_no_invariants"], 2)))
-    print("the {} gates play {} pulses; RTIO events (now, target, data) of a, b, c1, c2 "
+    print("the {} gates play {} pulses; RTIO events (now, target, data) of a, b, b', c1, c2 "
           "identical: {}".format(n, pulses, "yes" if rtio_identical else "NO"))
     for name, label in CASES:
         print("  calls in {}: {}".format(label.split()[0], ", ".join(
             "{} {}".format(k, v) for k, v in sorted(runs[name, 1]["calls"].items()))))
+    print("per gate: a/b' {:.3f}: what the layers cost (calls, objects, dispatch); b'/b "
+          "{:.3f}: what\nthe HAL's data layout costs (a frame in memory across calls, a "
+          "per-qubit table)".format(a / bm, bm / b))
     print("per gate: a/b {:.3f}, a/c2 {:.3f}, a/c1 {:.3f}; a executes {:.0%} fewer "
           "instructions per gate than c2 (all emptied), {:.0%} fewer than c1 (project "
           "emptied)".format(a / b, a / c2, a / c1, 1 - a / c2, 1 - a / c1))
-    short = {"a_hal": "a", "b_flat": "b", "c_no_project_invariants": "c1",
+    short = {"a_hal": "a", "b_flat": "b", "b_flat_in_memory": "b'",
+             "c_no_project_invariants": "c1",
              "c_no_invariants": "c2"}
     figures = {
         "exec_insn_ratio_vs_flat": round(a / b, 3),
+        "exec_insn_ratio_vs_flat_in_memory": round(a / bm, 3),
         "exec_insn_reduction_vs_no_invariants": round(1 - a / c2, 3),
         "exec_insn_reduction_vs_no_project_invariants": round(1 - a / c1, 3),
         "exec_insns_per_gate": {short[k]: round(v, 2) for k, v in per_gate.items()},

@@ -9,8 +9,9 @@ hardware device database, and measured as ``.text`` bytes and instruction count 
 whole kernel (gate loop and the drivers it calls). The kernels are in
 ``benchmarks/flat_kernels.py``: (a) ``HalGatePath``, (b) the flat kernel of the trap's
 drive, which ``tests/test_kernel_cost_reference.py`` checks plays the same RTIO events as
-(a) on the simulator. (c) is (a) with ``kernel_invariants`` emptied: (c1) on the
-project's objects only, (c2) also on the ARTIQ coredevice drivers the kernel reaches.
+(a) on the simulator, and (b') the same with the HAL's data layout (frames in a list).
+(c) is (a) with ``kernel_invariants`` emptied: (c1) on the project's objects only, (c2)
+also on the ARTIQ coredevice drivers the kernel reaches.
 
     python benchmarks/kernel_cost.py [--system yb171|ca40]
 
@@ -90,6 +91,7 @@ PROJECT = ("control.", "drivers.", "kernels.", "benchmarks.", "__main__")
 # The compiled kernels: name, label in the tables.
 CASES = (("a_hal", "(a) through the HAL"),
          ("b_flat", "(b) flat, hand-written, same pulses"),
+         ("b_flat_in_memory", "(b') b, the HAL's data layout"),
          ("c_no_project_invariants", "(c1) HAL, project invariants emptied"),
          ("c_no_invariants", "(c2) HAL, all invariants emptied (+ARTIQ)"))
 
@@ -128,8 +130,9 @@ def compile_case(env, ops, name, chunk, folder, dump_name=None):
     from benchmarks.flat_kernels import HalGatePath, flat_kernel
 
     opcodes, starts, thetas, phis = chunk
-    if name == "b_flat":
-        k = flat_kernel(env, ops, opcodes, starts, thetas, phis)
+    if name.startswith("b_flat"):
+        k = flat_kernel(env, ops, opcodes, starts, thetas, phis,
+                        in_memory=name == "b_flat_in_memory")
     else:
         k = HalGatePath(env, ops=ops, qubits=list(range(ops.num_qubits)), shots=1)
         k.load(opcodes, starts, thetas, phis, [0])
@@ -211,6 +214,8 @@ def main():
           "access the compiler cannot prove in bounds).")
     figures = {"insn_ratio_vs_flat": round(a[1] / b[1], 3),
                "text_ratio_vs_flat": round(a[0] / b[0], 3),
+               "insn_ratio_vs_flat_in_memory": round(a[1] / results["b_flat_in_memory"][1],
+                                                     3),
                "insn_reduction_vs_no_invariants": round(1 - a[1] / c[1], 3),
                "insn_reduction_vs_no_project_invariants": round(1 - a[1] / cp[1], 3),
                "text_insns": {name: list(v) for name, v in results.items()}}

@@ -1,6 +1,7 @@
 """The hand-written reference of ``benchmarks/kernel_cost.py`` (b) is only a fair yardstick
 if it plays the same pulses as the HAL gate path (a): on both traps, for an RB chunk with
-``rphi`` and ``rz`` on both qubits, the two kernels must leave identical RTIO events."""
+``rphi`` and ``rz`` on both qubits, the two kernels must leave identical RTIO events; and
+so must (b'), the reference with the HAL's data layout."""
 import numpy as np
 import pytest
 
@@ -53,10 +54,16 @@ def _play(system, which, make_flat=flat_kernels.flat_kernel):
     return chunk, events
 
 
+def _flat_in_memory(parent, ops, opcodes, starts, thetas, phis):
+    return flat_kernels.flat_kernel(parent, ops, opcodes, starts, thetas, phis,
+                                    in_memory=True)
+
+
+@pytest.mark.parametrize("in_memory", [False, True], ids=["b", "b-in-memory"])
 @pytest.mark.parametrize("system", systems.names())
-def test_flat_reference_plays_the_hal_pulses(system):
+def test_flat_reference_plays_the_hal_pulses(system, in_memory):
     (opcodes, *_), hal = _play(system, "hal")
-    _, flat = _play(system, "flat")
+    _, flat = _play(system, "flat", _flat_in_memory if in_memory else flat_kernels.flat_kernel)
     kinds = [(int(w) & 0xF, (int(w) >> 4) & 0xF) for w in opcodes]
     assert set(kinds) == {(RPHI, 0), (RPHI, 1), (RZ, 0), (RZ, 1)}
     # every rphi is a pulse, and so is every rz on a trap without virtual Z (two each)
