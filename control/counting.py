@@ -6,13 +6,13 @@ reads bright: a dark ion is misread with probability P(n > threshold | dark_mean
 one with P(n <= threshold | bright_mean). :func:`best_threshold` picks the integer that
 minimises the mean of the two; with one mean per qubit (a trap has one threshold for all
 its detectors) the mean over the qubits too. Means up to a few thousand counts are fine
-(``scipy.stats.poisson``, vectorised over thresholds).
+(``scipy.stats.poisson``, vectorised over thresholds; imported by the functions, so that
+the experiments that import this module do not load scipy until they count).
 """
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import poisson
 
 __all__ = ["best_threshold", "misassignment"]
 
@@ -38,6 +38,8 @@ def misassignment(threshold: int, bright_mean: Means, dark_mean: Means
                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``(P(bright | dark), P(dark | bright))`` at ``threshold`` (a count above it reads
     bright), each an array with one entry per mean given (one for scalars)."""
+    from scipy.stats import poisson
+
     bright, dark = _means(bright_mean, dark_mean)
     return (np.asarray(poisson.sf(threshold, dark), dtype=float),
             np.asarray(poisson.cdf(threshold, bright), dtype=float))
@@ -55,6 +57,8 @@ def best_threshold(bright_mean: Means, dark_mean: Means) -> tuple[int, float]:
     dark_rate, window)`` is this with ``bright_mean = (bright_rate + dark_rate) * window``
     and ``dark_mean = dark_rate * window``.
     """
+    from scipy.stats import poisson
+
     bright, dark = _means(bright_mean, dark_mean)
     thresholds = np.arange(0, int(np.floor(bright.max())) + 1)[:, None]
     errors = 0.5 * (poisson.sf(thresholds, dark[None, :])

@@ -1,8 +1,8 @@
-"""Fits and plots shared by the portable protocols (host side)."""
+"""Fits and plots shared by the portable protocols (host side). scipy is imported by the
+fit that needs it, not with the module: experiments import this at every submission."""
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import curve_fit
 
 __all__ = ["FitError", "Fit", "fit_curve", "binomial_sigma", "model_sigma",
            "refit_binomial", "save_plot"]
@@ -43,6 +43,8 @@ class Fit:
 def fit_curve(model, x, y, p0, names, bounds=(-np.inf, np.inf), sigma=None):
     """``scipy.optimize.curve_fit`` that fails loudly: non-convergence, infinite or NaN
     covariance are a ``FitError`` naming the model, never a silent number."""
+    from scipy.optimize import curve_fit
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if len(x) < len(p0) + 1:

@@ -43,8 +43,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
-from scipy.special import gammaln, xlogy
 
 from control.calgraph import Calibrated, CalibrationRefused
 from control.counting import best_threshold, misassignment
@@ -124,6 +122,8 @@ class _Goodness:
 
 
 def _goodness(chi2: float, dof: int) -> _Goodness:
+    from scipy import stats
+
     if dof <= 0:
         return _Goodness(0.0, 1.0, int(dof))
     return _Goodness(chi2 / dof, float(stats.chi2.sf(chi2, dof)), int(dof))
@@ -167,6 +167,9 @@ def _poisson_mixture_fit(prepared: NDArray[np.int64], flipped: NDArray[np.int64]
     w Poisson(λ_o) for ``flipped``, jointly (EM from a few starts, polished by L-BFGS-B).
     Returns ``(λ_p, λ_o, w)``, their covariance (``_mixture_covariance``) and the negative
     log-likelihood."""
+    from scipy import optimize
+    from scipy.special import gammaln, xlogy
+
     kmax = int(max(prepared.max(initial=0), flipped.max(initial=0)))
     k = np.arange(kmax + 1, dtype=float)
     a = np.bincount(prepared, minlength=kmax + 1).astype(float)
@@ -232,6 +235,8 @@ def _mixture_covariance(k: NDArray[np.float64], a: NDArray[np.float64],
     """The inverse of the observed information of ``(λ_p, λ_o, w)`` (analytic). A rate
     fitted at zero (no counts in its component) gets the error of one count over that
     component's shots, 1/N, uncorrelated; a singular information gives infinite errors."""
+    from scipy import stats
+
     n_a, n_b = a.sum(), b.sum()
     zero = [lp <= 1e-12, lo <= 1e-12]
     lp_, lo_ = max(lp, 1e-12), max(lo, 1e-12)
@@ -294,6 +299,8 @@ def _merged_chi2(observed: NDArray[np.float64], expected: NDArray[np.float64],
 def _detection_gof(prepared: NDArray[np.int64], flipped: NDArray[np.int64], lp: float,
                    lo: float, w: float) -> tuple[float, int]:
     """χ² of both histograms against the fitted model and its degrees of freedom."""
+    from scipy import stats
+
     kmax = int(max(prepared.max(initial=0), flipped.max(initial=0)))
     k = np.arange(kmax + 1)
     chi2 = 0.0

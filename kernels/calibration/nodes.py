@@ -14,7 +14,6 @@ says "bad data", and the graph then looks upstream.
 import math
 
 import numpy as np
-from scipy.stats import poisson
 
 from control.calgraph import (
     BAD_DATA, IN_SPEC, OUT_OF_SPEC, Calibrated, CalibrationRefused, CheckResult, Node)
@@ -71,6 +70,8 @@ class TrapNode(Node):
 def misassignment(threshold, bright_mean, dark_mean):
     """Mean of P(read dark | bright) and P(read bright | dark) at ``threshold`` (a count
     above it reads bright), for Poisson counts of the given means."""
+    from scipy.stats import poisson
+
     return 0.5 * (poisson.cdf(threshold, bright_mean) + poisson.sf(threshold, dark_mean))
 
 
