@@ -11,10 +11,20 @@ a host-less core), which compiles, links and stops at the dummy comm. Each is co
 both alike; the figure is the ratio of the medians. A kernel that does nothing but
 ``break_realtime`` is timed the same way, as the floor every compile pays.
 
-    python benchmarks/compile_time.py [--system yb171|ca40 ...] [--repeat 7]
+Python's garbage collector is held to the same state for every compile: after the warm-up
+round the process's own objects (the built trap, numpy, qiskit, ARTIQ's modules: some
+140,000) are frozen out of the collector (``gc.freeze``), and a collection runs before
+each timed compile, outside the timer. Without that, a full collection walks all of them
+(about 0.1 s, half a ca40 compile) whenever the allocation count since the last one
+crosses the threshold: in about half the compiles of either kernel, in an order set by
+what ran before, which made the medians a coin toss (ca40 1.5-1.7x with a best-of ratio
+of 1.13x). A compile's own collections still count. ``--gc-as-is`` times without this.
+
+    python benchmarks/compile_time.py [--system yb171|ca40 ...] [--repeat 7] [--gc-as-is]
 """
 import argparse
 import contextlib
+import gc
 import json
 import os
 import statistics
@@ -43,9 +53,11 @@ def _floor_kernel(env):
     return Floor(env)
 
 
-def _compile_seconds(compile_once):
+def _compile_seconds(compile_once, gc_control=True):
     # ARTIQ prints a banner for every ELF it dumps: keep the table readable.
     with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        if gc_control:
+            gc.collect()  # every compile starts from the same collector state
         start = time.perf_counter()
         compile_once()
         return time.perf_counter() - start
@@ -60,20 +72,29 @@ def _run_floor(floor, folder):
             raise
 
 
-def measure(system, repeat, folder):
-    """Compile seconds per kernel (lists, one entry a repeat) on ``system``."""
+def measure(system, repeat, folder, gc_control=True):
+    """Compile seconds per kernel (lists, one entry a repeat) on ``system``; with
+    ``gc_control`` the collector is held to one state for every compile (module
+    docstring)."""
     from benchmarks.flat_kernels import gate_chunk
 
     env, ops = build_trap(system)
     chunk = gate_chunk(ops.native_gates(), length=6, seed=1)
     floor = _floor_kernel(env)
     times = {"hal": [], "flat": [], "floor": []}
-    for _ in range(repeat + 1):  # the first round warms imports and caches up: dropped
-        for key, once in (
-                ("hal", lambda: compile_case(env, ops, "a_hal", chunk, folder)),
-                ("flat", lambda: compile_case(env, ops, "b_flat", chunk, folder)),
-                ("floor", lambda: _run_floor(floor, folder))):
-            times[key].append(_compile_seconds(once))
+    try:
+        # the first round warms imports and caches up: dropped
+        for round_ in range(repeat + 1):
+            for key, once in (
+                    ("hal", lambda: compile_case(env, ops, "a_hal", chunk, folder)),
+                    ("flat", lambda: compile_case(env, ops, "b_flat", chunk, folder)),
+                    ("floor", lambda: _run_floor(floor, folder))):
+                times[key].append(_compile_seconds(once, gc_control))
+            if round_ == 0 and gc_control:
+                gc.collect()
+                gc.freeze()  # what exists now is the process's, not a compile's
+    finally:
+        gc.unfreeze()
     return {key: values[1:] for key, values in times.items()}
 
 
@@ -82,6 +103,9 @@ def main():
     parser.add_argument("--system", action="append", default=None,
                         help="a trap (repeatable; default: both)")
     parser.add_argument("--repeat", type=int, default=7, help="compiles per kernel")
+    parser.add_argument("--gc-as-is", action="store_true",
+                        help="leave the garbage collector alone (full collections of the "
+                             "whole process then land in compiles at random)")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -92,11 +116,13 @@ def main():
     folder = tempfile.mkdtemp(prefix="compile-time-")
     figures = {}
     print("ARTIQ compile time, RB gate path: HAL against the flat kernel of the same "
-          "pulses (median of {}, s)".format(args.repeat))
+          "pulses (median of {}, s; {})".format(
+              args.repeat, "garbage collector as is" if args.gc_as_is else
+              "the process's objects frozen out of the garbage collector"))
     print("{:<8s} {:>10s} {:>10s} {:>10s} {:>12s} {:>18s}".format(
         "trap", "HAL", "flat", "floor", "HAL / flat", "(HAL-floor)/(flat-floor)"))
     for trap in traps:
-        t = measure(trap, args.repeat, folder)
+        t = measure(trap, args.repeat, folder, gc_control=not args.gc_as_is)
         hal, flat, floor = (statistics.median(t[k]) for k in ("hal", "flat", "floor"))
         above = (hal - floor) / (flat - floor) if flat > floor else float("nan")
         figures[trap] = {"compile_ratio_vs_flat": round(hal / flat, 3),
