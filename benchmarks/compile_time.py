@@ -11,14 +11,17 @@ a host-less core), which compiles, links and stops at the dummy comm. Each is co
 both alike; the figure is the ratio of the medians. A kernel that does nothing but
 ``break_realtime`` is timed the same way, as the floor every compile pays.
 
-Python's garbage collector is held to the same state for every compile: after the warm-up
-round the process's own objects (the built trap, numpy, qiskit, ARTIQ's modules: some
-140,000) are frozen out of the collector (``gc.freeze``), and a collection runs before
-each timed compile, outside the timer. Without that, a full collection walks all of them
-(about 0.1 s, half a ca40 compile) whenever the allocation count since the last one
-crosses the threshold: in about half the compiles of either kernel, in an order set by
-what ran before, which made the medians a coin toss (ca40 1.5-1.7x with a best-of ratio
-of 1.13x). A compile's own collections still count. ``--gc-as-is`` times without this.
+Python's garbage collector is held to the same state for every compile: a collection
+runs before each timed compile, outside the timer, which restarts the collector's counts,
+so that no compile of these kernels reaches a full collection; after the warm-up round the
+process's own objects (the built trap, numpy, qiskit, ARTIQ's modules: some 90,000) are
+frozen out of the collector (``gc.freeze``), which keeps that collection short. Without
+this, a full collection (0.08-0.2 s: the process's objects and the compile's own, against
+0.2 s for a ca40 compile) falls in whichever compile the count since the last one happens
+to cross the threshold: about half of them, in an order set by what ran before, so the
+medians were a coin toss (ca40 1.5-1.7x reported, 0.98-1.19x here, with best-of ratios
+1.13-1.21x). The compile's young-generation collections still count. ``--gc-as-is``
+times without this.
 
     python benchmarks/compile_time.py [--system yb171|ca40 ...] [--repeat 7] [--gc-as-is]
 """
