@@ -2,7 +2,7 @@
 the HAL against the flat hand-written kernel of the same pulses, per trap. Needs ARTIQ
 (its compiler, RISC-V, no hardware); without it, it says so and exits 0.
 
-Both kernels are the pair ``benchmarks/kernel_cost.py`` compares (``HalGatePath`` and
+Both kernels are the pair ``benchmarks/kernel_cost.py`` compares (``hal_gate_path`` and
 the trap's flat kernel from ``benchmarks/flat_kernels.py``, checked by
 ``tests/test_kernel_cost_reference.py`` to play the same RTIO events), compiled the way a
 lab runs them: ``Core.run`` on a core whose ``host`` is None (what ``artiq_run`` does on

@@ -1,8 +1,9 @@
 """The kernels that ``benchmarks/kernel_cost.py`` compiles, importable without ARTIQ so
 that a test can play them on the simulator (``tests/test_kernel_cost_reference.py``).
 
-* :class:`HalGatePath` — (a): the portable RB gate loop, ``RBKernel1.play`` through the
-  HAL (``IonTrapOperations.rphi/rz`` and the trap's drive module).
+* :func:`hal_gate_path` — (a): the portable RB gate loop, the ``play`` of the trap's RB
+  kernel class (``rb_kernel_class``) through the HAL (``IonTrapOperations.rphi/rz`` and
+  the trap's drive module).
 * :class:`FlatMicrowave` (one AD9910 channel, a frequency per qubit: yb171) and
   :class:`FlatAddressed` (one AD9912 beam per qubit: ca40) — (b): the same pulses written
   by hand as one flat kernel. It decodes the same opcode words (kind, qubit, angle index),
@@ -25,11 +26,11 @@ from numpy import int64
 
 from control.lang import HasEnvironment, kernel
 from kernels.rb import compile_program
-from kernels.rb_kernel import RBKernel1
+from kernels.rb_kernel import RBKernel1, RBKernel1RzAsPulses, rb_kernel_class
 from kernels.opcodes import RXX
 
-__all__ = ["HalGatePath", "FlatMicrowave", "FlatAddressed", "configure", "flat_kernel",
-           "gate_chunk"]
+__all__ = ["hal_gate_path", "HalGatePath", "HalGatePathRzAsPulses", "FlatMicrowave",
+           "FlatAddressed", "configure", "flat_kernel", "gate_chunk"]
 
 PI = 3.141592653589793
 
@@ -41,7 +42,7 @@ FTW0 = 0       # frequency word of qubit 0 (its tone, or its beam's)
 FTW1 = 0       # of qubit 1
 
 
-class HalGatePath(RBKernel1):
+class _GatePath:
     """(a) the RB gate loop through the HAL, without preparation and measurement."""
 
     @kernel
@@ -49,6 +50,21 @@ class HalGatePath(RBKernel1):
         self.core.break_realtime()
         for k in range(self.starts[0], self.starts[1]):
             self.play(self.opcodes[k])
+
+
+class HalGatePath(_GatePath, RBKernel1):
+    """(a) on a trap with a native ``rz``."""
+
+
+class HalGatePathRzAsPulses(_GatePath, RBKernel1RzAsPulses):
+    """(a) on a trap without one."""
+
+
+def hal_gate_path(parent, ops):
+    """(a) for the trap of ``ops``, on all its qubits, the class RB would use."""
+    cls = HalGatePathRzAsPulses if rb_kernel_class(ops, 1) is RBKernel1RzAsPulses \
+        else HalGatePath
+    return cls(parent, ops=ops, qubits=list(range(ops.num_qubits)), shots=1)
 
 
 class _Flat(HasEnvironment):

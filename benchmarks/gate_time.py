@@ -3,7 +3,7 @@ executes per gate, through the HAL against the flat hand-written kernel and agai
 HAL with ``kernel_invariants`` emptied. Needs ARTIQ (its compiler, RISC-V, no hardware)
 and ``unicorn`` (a CPU emulator, the ``bench`` extra); without them it says so and exits 0.
 
-The kernels are those of ``benchmarks/kernel_cost.py`` — (a) ``HalGatePath``, (b) the
+The kernels are those of ``benchmarks/kernel_cost.py`` — (a) ``hal_gate_path``, (b) the
 trap's flat kernel, (b') the flat kernel with the HAL's data layout, (c1)/(c2) (a) with
 the project's / all ``kernel_invariants`` emptied —
 compiled the same way (``Core.run`` on a core without host, ELF dumped). Each ELF (a

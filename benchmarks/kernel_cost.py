@@ -7,7 +7,7 @@ Each kernel is compiled the way a lab runs it (``Core.run`` with attribute write
 core whose ``host`` is None, the ELF dumped with ``ARTIQ_DUMP_ELF``) for the trap's
 hardware device database, and measured as ``.text`` bytes and instruction count of the
 whole kernel (gate loop and the drivers it calls). The kernels are in
-``benchmarks/flat_kernels.py``: (a) ``HalGatePath``, (b) the flat kernel of the trap's
+``benchmarks/flat_kernels.py``: (a) ``hal_gate_path``, (b) the flat kernel of the trap's
 drive, which ``tests/test_kernel_cost_reference.py`` checks plays the same RTIO events as
 (a) on the simulator, and (b') the same with the HAL's data layout (frames in a list).
 (c) is (a) with ``kernel_invariants`` emptied: (c1) on the project's objects only, (c2)
@@ -127,14 +127,14 @@ def compile_case(env, ops, name, chunk, folder, dump_name=None):
     """Compile kernel ``name`` (one of :data:`CASES`) playing ``chunk`` (``opcodes,
     starts, thetas, phis``) into ``folder/<dump_name or name>.elf``; returns its path.
     The ``kernel_invariants`` emptied for (c1)/(c2) are put back afterwards."""
-    from benchmarks.flat_kernels import HalGatePath, flat_kernel
+    from benchmarks.flat_kernels import flat_kernel, hal_gate_path
 
     opcodes, starts, thetas, phis = chunk
     if name.startswith("b_flat"):
         k = flat_kernel(env, ops, opcodes, starts, thetas, phis,
                         in_memory=name == "b_flat_in_memory")
     else:
-        k = HalGatePath(env, ops=ops, qubits=list(range(ops.num_qubits)), shots=1)
+        k = hal_gate_path(env, ops)
         k.load(opcodes, starts, thetas, phis, [0])
     emptied = []
     if name == "c_no_project_invariants":

@@ -2,15 +2,16 @@
 RTIO underflow with the CPU in the gate loop and with DMA, the least slack each run leaves,
 and the shot rate of DMA RB against a flat hand-written kernel of the same pulses.
 
-Per trap and per way of playing the gates (the gate loop: ``RBKernel1(dma=False)``; DMA:
-each sequence recorded once, played back in every shot), one random sequence of each
-length (``--lengths``, Cliffords, longest last) plays ``--shots`` shots on the simulator
-with ``SlackModel``'s costs (``control/sim/timeline.py``, derived from the compiled kernels:
-``--derive-costs``); a length that underflows ends that column. Each run's least slack is
-the least ``timestamp - submit time`` over every event the CPU submits (sampled where the
-simulator charges an event) and every event the DMA engine plays back
-(``CoreDMA.least_slack_mu``). The gate loop is also run with the costs the simulator had
-before they were derived (700 ns an event, 30 a call, 40 a loop iteration), for contrast.
+Per trap and per way of playing the gates (the gate loop: the trap's RB kernel with
+``dma=False``; DMA: each sequence recorded once, played back in every shot), one random
+sequence of each length (``--lengths``, Cliffords, longest last) plays ``--shots`` shots
+on the simulator with ``SlackModel``'s costs (``control/sim/timeline.py``, derived from
+the compiled kernels: ``--derive-costs``); a length that underflows ends that column. Each
+run's least slack is the least ``timestamp - submit time`` over every event the CPU
+submits (sampled where the simulator charges an event) and every event the DMA engine
+plays back (``CoreDMA.least_slack_mu``). The gate loop is also run with the costs the
+simulator had before they were derived (700 ns an event, 30 a call, 40 a loop iteration),
+for contrast.
 
 The shot rate is shots per second of simulated hardware time (the RTIO counter from the
 kernel's start to its end, kernel start-up included), for ``--rate-samples`` sequences of
@@ -51,7 +52,7 @@ from control.sim import enable  # noqa: E402
 from control.sim.timeline import SlackModel, TimeManager  # noqa: E402
 from drivers import systems  # noqa: E402
 from kernels.rb import compile_program  # noqa: E402
-from kernels.rb_kernel import RBKernel1  # noqa: E402
+from kernels.rb_kernel import rb_kernel_class  # noqa: E402
 
 PI = math.pi
 
@@ -157,7 +158,7 @@ def _sim_charges(system, chunk):
     ``{"events": .., "calls": .., "loops": ..}`` (each cost set to 1 mu in turn)."""
     import numpy as np
 
-    from benchmarks.flat_kernels import HalGatePath
+    from benchmarks.flat_kernels import hal_gate_path
     from control.device_db import load_device_db
     from control.hal import OperationInterface
     from control.lang import EnvExperiment
@@ -185,8 +186,7 @@ def _sim_charges(system, chunk):
         per = []
         for chunk_ in chunk:
             opcodes, starts, thetas, phis = chunk_
-            k = HalGatePath(env, ops=env.ops, qubits=list(range(env.ops.num_qubits)),
-                            shots=1)
+            k = hal_gate_path(env, env.ops)
             k.load(opcodes, starts, thetas, phis, np.zeros(1, dtype=np.int32))
             sim = dmgr.get("control_sim")
             tl = sim.timeline
@@ -394,7 +394,7 @@ def play(env, program, shots, dma):
     an underflow ends the run (``played`` False)."""
     ops = env.ops
     sim = env.get_device("control_sim")
-    k = RBKernel1(env, ops=ops, qubits=[0], shots=shots, dma=dma)
+    k = rb_kernel_class(ops, 1)(env, ops=ops, qubits=[0], shots=shots, dma=dma)
     k.load(*program.chunk_arrays(0, program.n_sequences))
     return _timed(sim, k, dma and k.player.core_dma)
 

@@ -69,6 +69,10 @@ class IonTrapOperations(Service, OperationInterface):
         self.declare_invariants("frames")
 
     @host_only
+    def native_gate_names(self):
+        return frozenset(("rphi", "rxx") + (("rz",) if self.virtual_z else ()))
+
+    @host_only
     def native_gates(self):
         gates = {
             "rphi": NativeGate("rphi", self.core.mu_to_seconds(self.drive.pi_time) / 2),

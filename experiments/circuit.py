@@ -5,7 +5,7 @@ from control.hal import OperationInterface
 from control.lang import EnvExperiment, NumberValue, StringValue
 from control.results import figure_path
 from drivers import systems
-from kernels.circuit import (CircuitKernel, check_circuit, load_circuit, lower,
+from kernels.circuit import (circuit_kernel_class, check_circuit, load_circuit, lower,
                              readout_map, result_from_counts, to_native)
 
 BELL = """OPENQASM 2.0;
@@ -57,7 +57,7 @@ class Circuit(EnvExperiment):
         self.ops = self.trap.find(OperationInterface)
         self.circuit = load_circuit(self.qasm)
         check_circuit(self.circuit, self.ops.num_qubits)
-        self.kernel = CircuitKernel(self, ops=self.ops, qubits=list(range(
+        self.kernel = circuit_kernel_class(self.ops)(self, ops=self.ops, qubits=list(range(
             self.circuit.num_qubits)), shots=self.shots)
 
     def prepare(self):

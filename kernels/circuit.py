@@ -20,10 +20,11 @@ import numpy as np
 from control.lang import kernel
 
 from kernels.opcodes import RPHI, RXX, RZ, AngleTable, encode
-from kernels.rb_kernel import RBKernel2
+from kernels.rb_kernel import RBKernel2, RBKernel2RzAsPulses, rb_kernel_class
 
 __all__ = ["CircuitError", "load_circuit", "check_circuit", "to_native", "lower",
-           "final_positions", "Readout", "readout_map", "CircuitKernel", "CircuitResult",
+           "final_positions", "Readout", "readout_map", "CircuitKernel",
+           "CircuitKernelRzAsPulses", "circuit_kernel_class", "CircuitResult",
            "result_from_counts", "MAX_CLBITS"]
 
 # The result holds one population per value of the classical bits.
@@ -285,9 +286,10 @@ def lower(native, angles=None):
     return np.array(words, dtype=np.int32), angles
 
 
-class CircuitKernel(RBKernel2):
+class _CircuitShots:
     """Plays one opcode sequence ``shots`` times; counts each outcome bitstring (kernel
-    qubit ``i`` in bit ``i``; ``result_from_counts`` makes them classical bits)."""
+    qubit ``i`` in bit ``i``; ``result_from_counts`` makes them classical bits). Mixed into
+    the two-qubit RB kernel whose ``play`` suits the trap (:func:`circuit_kernel_class`)."""
 
     def load_circuit(self, opcodes, thetas, phis):
         """Load a lowered circuit (host): its opcodes as one sequence with their angle
@@ -314,6 +316,22 @@ class CircuitKernel(RBKernel2):
             for i in range(self.n_qubits):
                 outcome |= self.ops.get_measurement(self.qubits[i]) << i
             self.histogram[outcome] += 1
+
+
+class CircuitKernel(_CircuitShots, RBKernel2):
+    """The circuit kernel on a trap with a native ``rz``."""
+
+
+class CircuitKernelRzAsPulses(_CircuitShots, RBKernel2RzAsPulses):
+    """The circuit kernel on a trap without a native ``rz`` (its circuits are lowered to
+    ``rphi`` and ``rxx``; see ``kernels.rb_kernel``)."""
+
+
+def circuit_kernel_class(ops):
+    """The circuit kernel class for the trap of ``ops`` (host; at build)."""
+    if rb_kernel_class(ops, 2) is RBKernel2RzAsPulses:
+        return CircuitKernelRzAsPulses
+    return CircuitKernel
 
 
 @dataclass

@@ -25,7 +25,7 @@ from control.memory import MEMORY_SHARE, available_memory, bytes_text
 from kernels import clifford
 from kernels.rb_analysis import RBFitError, fit_rb, interleaved_error
 from kernels.rb_compile import compiler_for
-from kernels.rb_kernel import RBKernel1, RBKernel2
+from kernels.rb_kernel import rb_kernel_class
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ class RandomizedBenchmarking(HasEnvironment):
         self.final_pauli = final_pauli
         self.max_chunk_words = max_chunk_words
         self.dma = bool(dma)
-        kernel_cls = RBKernel2 if n_qubits == 2 else RBKernel1
+        kernel_cls = rb_kernel_class(ops, n_qubits)
         self.kernel = kernel_cls(self, ops=ops, qubits=qubits, shots=shots, dma=self.dma)
         self.program = None
         self.survived = None

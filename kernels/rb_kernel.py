@@ -10,7 +10,13 @@ indices to the trap's qubits on the host, so the gate loop needs no lookup (nor 
 check) to find them.
 
 ``RBKernel1`` plays single-qubit gates only; ``RBKernel2`` adds ``rxx``, so a one-qubit run
-compiles on a trap whatever two-qubit gate it has.
+compiles on a trap whatever two-qubit gate it has. On a trap without a native ``rz``,
+``load`` makes every ``rz`` word the two ``rphi`` words the trap's ``rz`` would play, and
+the kernels play them through ``RBKernel1RzAsPulses`` and ``RBKernel2RzAsPulses``, whose
+``play`` has no ``rz`` branch at all: ARTIQ's compiler then neither embeds ``ops.rz`` (a
+dead branch is still typed and translated, which costs compile time) nor sees a second
+call site of the drive's pulse, so it inlines the pulse where ``rphi`` calls it.
+:func:`rb_kernel_class` picks the class for a trap.
 
 How a shot's gates reach the RTIO core is the kernel's ``dma`` option:
 
@@ -37,7 +43,8 @@ from control.lang import HasEnvironment, TInt32, kernel, rpc
 from control.constants import PI
 from kernels.opcodes import RPHI, RZ
 
-__all__ = ["RBKernel1", "RBKernel2", "DMA_TRACE"]
+__all__ = ["RBKernel1", "RBKernel2", "RBKernel1RzAsPulses", "RBKernel2RzAsPulses",
+           "rb_kernel_class", "DMA_TRACE"]
 
 #: The name of the DMA recording of the sequence being played (one at a time).
 DMA_TRACE = "control.rb.sequence"
@@ -118,8 +125,6 @@ class _RBKernel(HasEnvironment):
                     q, ops.num_qubits))
         self.ops = ops
         self.core = ops.core
-        # whether rz words go to the trap's native rz or become two rphi words (load)
-        self.plays_rz = True
         self.qubits = list(qubits)
         self.n_qubits = len(self.qubits)
         self.shots = shots
@@ -128,7 +133,7 @@ class _RBKernel(HasEnvironment):
         self.player = _DMAShots(self, rb=self) if self.dma else _GateLoopShots(self, rb=self)
         self.kernel_invariants = {"ops", "core", "qubits", "n_qubits", "shots", "n_seq",
                                   "opcodes", "starts", "thetas", "phis", "expected",
-                                  "dma", "player", "plays_rz"}
+                                  "dma", "player"}
         self.n_seq = 0
 
     def load(self, opcodes, starts, thetas, phis, expected):
@@ -142,8 +147,7 @@ class _RBKernel(HasEnvironment):
         starts = np.ascontiguousarray(starts, dtype=np.int32)
         thetas = np.ascontiguousarray(thetas, dtype=np.float64)
         phis = np.ascontiguousarray(phis, dtype=np.float64)
-        self.plays_rz = "rz" in self.ops.native_gates()
-        if not self.plays_rz:
+        if "rz" not in self.ops.native_gate_names():
             opcodes, starts, thetas, phis = self.rz_as_pulses(opcodes, starts, thetas, phis)
         self.opcodes = self.physical_opcodes(opcodes)
         self.starts = starts
@@ -250,9 +254,7 @@ class RBKernel1(_RBKernel):
         theta = self.thetas[op >> 12]
         if kind == RPHI:
             self.ops.rphi(theta, self.phis[op >> 12], q)
-        elif self.plays_rz and kind == RZ:
-            # without a native rz, load made rz words rphi pulses: the compiler drops
-            # this call, so rphi calls the drive's pulse from one place, inlined
+        elif kind == RZ:
             self.ops.rz(theta, q)
 
 
@@ -276,9 +278,62 @@ class RBKernel2(_RBKernel):
         theta = self.thetas[op >> 12]
         if kind == RPHI:
             self.ops.rphi(theta, self.phis[op >> 12], q)
-        elif self.plays_rz and kind == RZ:
-            # without a native rz, load made rz words rphi pulses: the compiler drops
-            # this call, so rphi calls the drive's pulse from one place, inlined
+        elif kind == RZ:
             self.ops.rz(theta, q)
         else:
             self.ops.rxx(theta, q, min((op >> 8) & 0xF, last))
+
+
+def _refuse_native_rz(ops, kernel_name):
+    if "rz" in ops.native_gate_names():
+        raise ValueError("{} plays rz words as pulses, but this trap has a native rz: use "
+                         "rb_kernel_class(ops, n_qubits)".format(kernel_name))
+
+
+class RBKernel1RzAsPulses(RBKernel1):
+    """``RBKernel1`` for a trap without a native ``rz``: ``load`` made every ``rz`` word
+    two ``rphi`` words, so every word is an ``rphi`` (see the module docstring)."""
+
+    def build(self, ops, qubits, shots, dma=False):
+        """As ``RBKernel1``, after refusing a trap with a native ``rz``."""
+        _refuse_native_rz(ops, type(self).__name__)
+        super().build(ops, qubits, shots, dma)
+
+    @kernel
+    def play(self, op: TInt32):
+        """Plays one opcode word, an ``rphi`` on its qubit; advances the timeline by the
+        pulse."""
+        q = min((op >> 4) & 0xF, self.ops.num_qubits - 1)  # as in RBKernel1
+        self.ops.rphi(self.thetas[op >> 12], self.phis[op >> 12], q)
+
+
+class RBKernel2RzAsPulses(RBKernel2):
+    """``RBKernel2`` for a trap without a native ``rz``: ``rphi`` and ``rxx`` words only
+    (see the module docstring)."""
+
+    def build(self, ops, qubits, shots, dma=False):
+        """As ``RBKernel2``, after refusing a trap with a native ``rz``."""
+        _refuse_native_rz(ops, type(self).__name__)
+        super().build(ops, qubits, shots, dma)
+
+    @kernel
+    def play(self, op: TInt32):
+        """Plays one opcode word: ``rphi`` or ``rxx`` on its qubits; advances the
+        timeline as that HAL operation does."""
+        last = self.ops.num_qubits - 1
+        q = min((op >> 4) & 0xF, last)  # as in RBKernel1
+        theta = self.thetas[op >> 12]
+        if (op & 0xF) == RPHI:
+            self.ops.rphi(theta, self.phis[op >> 12], q)
+        else:
+            self.ops.rxx(theta, q, min((op >> 8) & 0xF, last))
+
+
+def rb_kernel_class(ops, n_qubits):
+    """The RB kernel class for ``n_qubits``-qubit sequences on the trap of ``ops``: the
+    ``RzAsPulses`` one where the trap has no native ``rz`` (host; at build, before the
+    calibrations are read)."""
+    pulses = "rz" not in ops.native_gate_names()
+    if n_qubits == 2:
+        return RBKernel2RzAsPulses if pulses else RBKernel2
+    return RBKernel1RzAsPulses if pulses else RBKernel1

@@ -41,8 +41,7 @@ def _play(system, which, make_flat=flat_kernels.flat_kernel):
     ops = env.ops
     opcodes, starts, thetas, phis = chunk = _chunk(ops)
     if which == "hal":
-        k = flat_kernels.HalGatePath(env, ops=ops, qubits=list(range(ops.num_qubits)),
-                                     shots=1)
+        k = flat_kernels.hal_gate_path(env, ops)
         k.load(opcodes, starts, thetas, phis, np.zeros(1, dtype=np.int32))
     else:
         k = make_flat(env, ops, opcodes, starts, thetas, phis)

@@ -1,10 +1,14 @@
 """On a trap without a native rz, RB's kernel plays each rz word as the two π pulses the
 trap's rz would play (kernels.rb_kernel.rz_as_pulses): same unitary per sequence, same
-sequence boundaries, the other words untouched."""
+sequence boundaries, the other words untouched; and the trap gets the kernel class whose
+play has no rz branch, chosen at build."""
 import numpy as np
+import pytest
 
+from kernels.circuit import CircuitKernelRzAsPulses, circuit_kernel_class
 from kernels.opcodes import RPHI, RZ
-from kernels.rb_kernel import _RBKernel
+from kernels.rb_kernel import (RBKernel1, RBKernel1RzAsPulses, RBKernel2, RBKernel2RzAsPulses,
+                               _RBKernel, rb_kernel_class)
 
 X = np.array([[0, 1], [1, 0]], dtype=complex)
 Y = np.array([[0, -1j], [1j, 0]])
@@ -74,3 +78,49 @@ def test_no_rz_words_leave_everything_as_it_is():
     thetas, phis = np.array([0.1, 0.2]), np.array([0.3, 0.4])
     out = _RBKernel.rz_as_pulses(words, starts, thetas, phis)
     assert out[0] is words and out[1] is starts
+
+
+# ---- which kernel class a trap gets
+
+def _built_ops(system):
+    from control.device_db import load_device_db
+    from control.hal import OperationInterface
+    from control.lang import EnvExperiment
+    from control.managers import ArgumentManager, DatasetManager, DeviceManager
+    from control.sim import enable
+    from drivers import systems
+
+    class Trap(EnvExperiment):
+        def build(self):
+            self.trap = systems.build(self, system)
+            self.ops = self.trap.find(OperationInterface)
+            # the class is chosen here, at build, before any calibration is read
+            self.cls = rb_kernel_class(self.ops, 1), rb_kernel_class(self.ops, 2)
+
+        def run(self):
+            pass
+
+    options = systems.sim_config(system, seed=1)
+    dmgr = DeviceManager(enable(load_device_db(systems.device_db_path(system)), **options))
+    env = Trap((dmgr, DatasetManager(options["datasets"]), ArgumentManager({}), {}))
+    env.prepare()
+    return env
+
+
+@pytest.mark.parametrize("system", ["yb171", "ca40"])
+def test_the_kernel_class_follows_the_traps_native_rz(system):
+    env = _built_ops(system)
+    names = env.ops.native_gate_names()
+    assert names == frozenset(env.ops.native_gates().gates)  # the names it publishes later
+    if "rz" in names:
+        assert env.cls == (RBKernel1, RBKernel2)
+    else:
+        assert env.cls == (RBKernel1RzAsPulses, RBKernel2RzAsPulses)
+        assert circuit_kernel_class(env.ops) is CircuitKernelRzAsPulses
+
+
+def test_a_pulses_kernel_refuses_a_trap_with_a_native_rz():
+    env = _built_ops("yb171")
+    assert "rz" in env.ops.native_gate_names()
+    with pytest.raises(ValueError, match="native rz"):
+        RBKernel1RzAsPulses(env, ops=env.ops, qubits=[0], shots=1)

@@ -8,7 +8,8 @@ and implements the *required* operations as kernels:
 * ``get_measurement(qubit) -> TInt32`` — 0 or 1 from the last measurement;
 * ``rphi(theta, phi, qubit)`` — rotate by ``theta`` about cos(phi) X + sin(phi) Y;
 * ``rz(theta, qubit)`` — rotate about Z;
-* ``native_gates()`` (host only) — the trap's :class:`~control.hal.NativeGateSet`;
+* ``native_gates()`` (host only) — the trap's :class:`~control.hal.NativeGateSet`, and
+  ``native_gate_names()`` its gates' names, known at build (before the calibrations);
 * ``num_qubits`` — an attribute in ``kernel_invariants``.
 
 *Optional* operations (``prep_0``, ``m_z``, ``rxx``, ``cz``, ``get_counts(qubit) ->
@@ -63,6 +64,14 @@ class OperationInterface:
     def native_gates(self) -> "NativeGateSet":
         """The trap's native gates with their durations (a ``NativeGateSet``)."""
         raise NotImplementedError
+
+    @host_only
+    def native_gate_names(self) -> frozenset[str]:
+        """The names of the gates ``native_gates()`` publishes. A trap knows them from its
+        configuration, before any calibration is read, so that a kernel can be chosen
+        when it is built; this default asks ``native_gates()``, which may need the
+        calibrations."""
+        return frozenset(self.native_gates().gates)
 
     @host_only
     def supports(self, operation: str) -> bool:
