@@ -374,6 +374,10 @@ class IonModel:
         self._pairs = [[(i, i | (1 << q)) for i in range(self.dim) if not i & (1 << q)]
                        for q in range(self.n)]
         self._unitaries = {}  # (Ω, δ, φ, T) -> pulse unitary at t0 = 0
+        # (beam, frequency, phase, amplitude, attenuation, length in mu) -> what a rotation
+        # segment does to each qubit at t0 = 0 (see ``_rotation_plan``); only without
+        # drift, which changes the beam's Rabi frequencies and resonances.
+        self._plans = {}
         self.t_state = 0  # time (mu) the state has been evolved to (for dephasing)
         self._routes = {}  # (device, signal) -> list of (beam, field, index)
         for beam in self.beams.values():
@@ -731,6 +735,33 @@ class IonModel:
         if self._t2 > 0:
             self._evolve_to(t0)
         period = self.ref_period
+        if beam.kind == "rotation" and not self._drift_slots:
+            # The common case, the same arithmetic as below with the pulse's per-qubit
+            # unitaries looked up once per distinct pulse rather than rebuilt each time.
+            key = (beam, beam.freq[0], beam.phase[0], beam.amp[0], beam.att[0], t1 - t0)
+            plan = self._plans.get(key)
+            if plan is None:
+                if len(self._plans) > 4096:
+                    self._plans.clear()
+                plan = self._plans[key] = self._rotation_plan(beam, (t1 - t0) * period)
+            rotations, addressed = plan
+            t0_s = t0 * period
+            psi = self.psi
+            pairs = self._pairs
+            for q, u00, u01, u10, u11, delta in rotations:
+                if delta:
+                    e = cmath.exp(1j * delta * t0_s)
+                    u01, u10 = u01 / e, u10 * e
+                for i, j in pairs[q]:  # _apply_1q, inlined
+                    a, b = psi[i], psi[j]
+                    psi[i] = u00 * a + u01 * b
+                    psi[j] = u10 * a + u11 * b
+            if self._p1 > 0:
+                self._depolarize(addressed, self._p1)
+            self.pulses_applied += 1
+            if t1 > self.t_state:
+                self.t_state = t1
+            return
         duration = (t1 - t0) * period
         if beam.kind == "rotation":
             amplitude = beam.amplitude(0)
@@ -779,6 +810,23 @@ class IonModel:
                 for q in beam.qubits:
                     self._reset(q, self._prep_error)
         self.t_state = max(self.t_state, t1)
+
+    def _rotation_plan(self, beam, duration):
+        """What a segment of ``duration`` s of rotation beam ``beam``, at its present
+        tone, does: ``((q, u00, u01, u10, u11, δ) per qubit, addressed qubits)``, the
+        unitaries of a pulse starting at time 0 (conjugated by Rz(δ t0) when applied),
+        computed as the general branch of ``_apply_segment`` computes them."""
+        amplitude = beam.amplitude(0)
+        phi = TWO_PI * beam.phase[0]
+        drive = beam.freq[0] + self._detuning
+        rotations, addressed = [], []
+        for k, q in enumerate(beam.qubits):
+            omega = TWO_PI * beam.rabi_hz[k] * amplitude * self._over
+            delta = TWO_PI * (drive - beam.resonance_hz[k])
+            rotations.append((q,) + _pulse_unitary(omega, delta, phi, duration) + (delta,))
+            if abs(delta) <= 10 * omega:
+                addressed.append(q)
+        return tuple(rotations), tuple(addressed)
 
     @staticmethod
     def _ms_motion(beam, rate, duration):

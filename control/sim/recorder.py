@@ -67,6 +67,12 @@ class Recorder:
         self._last_vcd_value = {}
         self._vcd_last_time = 0
         self._vcd_format = {}  # (signal id, value) -> its VCD text
+        # Released batches not yet written to the VCD: written together (see
+        # ``_queue_vcd``), once ``vcd_batch`` events wait or everything is released.
+        self.vcd_batch = 65_536
+        self._vcd_queue = []
+        self._vcd_queued = 0
+        self._vcd_kinds = None  # per signal id: (in the VCD, real) as numpy bool arrays
 
     # ---- signals
 
@@ -108,6 +114,8 @@ class Recorder:
         """Release pending events older than ``watermark`` (all when ``None``), in time
         order, to the VCD file, the subscribers and the history."""
         if not self._t:
+            if watermark is None:
+                self._flush_vcd()
             return
         t = np.fromiter(self._t, dtype=np.int64, count=len(self._t))
         s = np.fromiter(self._s, dtype=np.int32, count=len(self._s))
@@ -140,7 +148,7 @@ class Recorder:
         self.event_count += len(t)
         for callback in self.subscribers:
             callback(t, s, v)
-        self._write_vcd(t, s, v)
+        self._queue_vcd(t, s, v, watermark is None)
         self._remember(t, s, v)
 
     def _remember(self, t, s, v):
@@ -223,14 +231,136 @@ class Recorder:
         except Exception as exc:  # registration after time 0 (a device built late)
             logger.warning("signal %s.%s is not in the VCD: %s", sig.device, sig.name, exc)
 
+    def _queue_vcd(self, t, s, v, final):
+        """Queue a released batch for the VCD; write the queue once it holds
+        ``vcd_batch`` events or ``final`` (everything is released). The file is opened at
+        the first release, as when each batch was written at once, so that its header
+        lists the same signals; the text is the same whatever the batching (the writer
+        goes through the events in release order), and a few large batches cost less
+        numpy set-up than one per release."""
+        if self.vcd_path is None:
+            return
+        if self._vcd is None:
+            self._open_vcd()
+        self._vcd_queue.append((t, s, v))
+        self._vcd_queued += len(t)
+        if final or self._vcd_queued >= self.vcd_batch:
+            self._flush_vcd()
+
+    def _flush_vcd(self):
+        """Write the queued batches to the VCD: as one when their times are in order
+        (no late events), else batch by batch."""
+        queue = self._vcd_queue
+        if not queue:
+            return
+        self._vcd_queue, self._vcd_queued = [], 0
+        if len(queue) > 1:
+            t = np.concatenate([batch[0] for batch in queue])
+            if not np.any(t[1:] < t[:-1]):
+                queue = [(t, np.concatenate([batch[1] for batch in queue]),
+                          np.concatenate([batch[2] for batch in queue]))]
+        for t, s, v in queue:
+            self._write_vcd(t, s, v)
+
     def _write_vcd(self, t, s, v):
+        """Write a time-ordered batch of released events to the VCD."""
         if self.vcd_path is None:
             return
         if self._vcd is None:
             self._open_vcd()
         writer = self._vcd
-        if writer._registering or not writer._dumping:
+        if not writer._dumping:
             return self._write_vcd_slow(t, s, v)
+        k, n = 0, len(t)
+        while writer._registering and k < n:
+            # pyvcd writes the header (initial values and changes at time 0 in it) at
+            # the first change past time 0: its own ``change`` takes the events up to it.
+            self._write_vcd_slow(t[k:k + 1], s[k:k + 1], v[k:k + 1])
+            k += 1
+        if k:
+            t, s, v = t[k:], s[k:], v[k:]
+        if not len(t):
+            return
+        if np.any(t[1:] < t[:-1]):
+            return self._write_vcd_loop(t, s, v)
+        self._write_vcd_sorted(t, s, v)
+
+    def _write_vcd_sorted(self, t, s, v):
+        """``_write_vcd_loop`` for a batch whose times never go back, with the skipped
+        events found by numpy: a signal's event is skipped when it equals its previous
+        event in the VCD (the value the variable holds then: a skipped event equals it),
+        and late or unrecorded ones are those before the last time written or of a
+        signal without a variable. Only the changes are formatted in Python."""
+        writer = self._vcd
+        vars_ = self._vcd_vars
+        signals = self.signals
+        kinds = self._vcd_kinds
+        if kinds is None or len(kinds[0]) != len(signals):
+            kinds = self._vcd_kinds = (
+                np.array([sig.id in vars_ for sig in signals], dtype=bool),
+                np.array([sig.kind == "real" for sig in signals], dtype=bool))
+        in_vcd, real = kinds
+        valid = in_vcd[s] & (t >= self._vcd_last_time)
+        if not valid.all():
+            t, s, v = t[valid], s[valid], v[valid]
+            if not len(t):
+                return
+        is_real = real[s]
+        # the compared value: the float of a real signal, int() of the others
+        compared = np.where(is_real, v, np.trunc(v))
+        order = np.argsort(s, kind="stable")
+        by_sig, by_value = s[order], compared[order]
+        same = np.empty(len(t), dtype=bool)
+        same[0] = False
+        np.logical_and(by_sig[1:] == by_sig[:-1], by_value[1:] == by_value[:-1],
+                       out=same[1:])
+        firsts = np.flatnonzero(np.concatenate(([True], by_sig[1:] != by_sig[:-1])))
+        for i, sid, value in zip(firsts.tolist(), by_sig[firsts].tolist(),
+                                 by_value[firsts].tolist()):
+            same[i] = value == vars_[sid].value
+        changed = np.empty(len(t), dtype=bool)
+        changed[order] = ~same
+        memo = self._vcd_format
+        check = writer._check_values
+        ts = writer._timestamp
+        dumped = writer._last_dumped_ts
+        out = []
+        append = out.append
+        written = {}  # signal id -> the last value written
+        for ti, si, vi, ri in zip(t[changed].tolist(), s[changed].tolist(),
+                                  v[changed].tolist(), is_real[changed].tolist()):
+            if ti > ts:
+                ts = ti
+            if ri:  # RealVariable.format_value of a float (not memoised: 0.0 == -0.0)
+                val_str = "r{:.16g} {}".format(vi, vars_[si].ident)
+            else:
+                vi = int(vi)
+                key = (si, vi)
+                val_str = memo.get(key)
+                if val_str is None:
+                    val_str = vars_[si].format_value(vi, check)
+                    if len(memo) >= 65_536:
+                        memo.clear()
+                    memo[key] = val_str
+            written[si] = vi
+            if ts != dumped:
+                dumped = ts
+                append("#{}\n{}\n".format(ts, val_str))
+            else:
+                append(val_str + "\n")
+        for si, vi in written.items():
+            vars_[si].value = vi
+        last = int(t[-1])
+        writer._timestamp = max(ts, last)
+        writer._last_dumped_ts = dumped
+        self._vcd_last_time = last
+        if out:
+            self._vcd_file.write("".join(out))
+
+    def _write_vcd_loop(self, t, s, v):
+        """Event by event, pyvcd's ``VCDWriter.change`` unrolled (once the header is
+        written)."""
+        writer = self._vcd
         # pyvcd's ``VCDWriter.change`` unrolled for a batch of time-ordered changes once
         # the header is written (the same checks and the same text, written at once):
         # unchanged values are skipped, a timestamp line precedes the first change at a

@@ -216,6 +216,16 @@ class TimeManager:
         wrapped to charge the RPC's cost to the CPU once its arguments are evaluated."""
         kind = _rpc_kind(function)
         if kind is None:
+            if type(function) is types.MethodType:
+                # A kernel method of an object on a simulated core: straight to its body
+                # (the core's ``_kernel_call``), as the wrapper and ``Core.run`` would go.
+                info = getattr(function.__func__, "artiq_embedded", None)
+                if info is not None and info.core_name is not None and \
+                        getattr(info, "destination", None) is None:
+                    core = getattr(function.__self__, info.core_name, None)
+                    kernel_call = getattr(core, "_kernel_call", None)
+                    if kernel_call is not None and getattr(core, "tm", None) is self:
+                        return kernel_call(function)
             return function
         is_async = kind == "async"
 

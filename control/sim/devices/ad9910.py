@@ -120,6 +120,13 @@ _VCO_RANGES_MHZ = ((370, 510), (420, 590), (500, 700), (600, 880), (700, 950), (
 _MS = 1e-3
 _US = 1e-6
 
+# The SPI transfers of a register write: the instruction byte, then the data (one
+# 16-bit transfer of both for write16). One ``SPIBus._write_words`` call submits them.
+_WRITE16 = ((SPI_CONFIG | SPI_END, 24, SPIT_DDS_WR),)
+_WRITE32 = ((SPI_CONFIG, 8, SPIT_DDS_WR), (SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR))
+_WRITE64 = ((SPI_CONFIG, 8, SPIT_DDS_WR), (SPI_CONFIG, 32, SPIT_DDS_WR),
+            (SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR))
+
 
 def _sysclk(refclk, clk_div, pll_en, pll_n, pll_vco, pll_cp):
     """The DDS clock (Hz) from the board's reference and the PLL settings, which are
@@ -352,25 +359,21 @@ class AD9910(UrukulChannel):
     def write16(self, addr, data):
         """Write 16 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
         timeline by the SPI transfer (416 mu)."""
-        self.bus._xfer(SPI_CONFIG | SPI_END, 24, SPIT_DDS_WR)
+        self.bus._write_words(_WRITE16)
         self._pending[addr] = int(data) & 0xffff
 
     @portable
     def write32(self, addr, data):
         """Write 32 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
         timeline by the SPI transfers (704 mu)."""
-        self.bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
-        self.bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)
+        self.bus._write_words(_WRITE32)
         self._pending[addr] = int(data) & 0xffffffff
 
     @portable
     def write64(self, addr, data_high, data_low):
         """Write 64 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
         timeline by the SPI transfers (1248 mu)."""
-        bus = self.bus
-        bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
-        bus._xfer(SPI_CONFIG, 32, SPIT_DDS_WR)
-        bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)
+        self.bus._write_words(_WRITE64)
         self._pending[addr] = ((int(data_high) & 0xffffffff) << 32) | \
             (int(data_low) & 0xffffffff)
 

@@ -68,6 +68,32 @@ class Core:
         self.tm = self.sim.timeline
         self._bodies = {}  # kernel wrapper -> its Python body on this core's timeline
 
+    def _body(self, function):
+        """The Python body that runs kernel ``function`` (its ``@kernel`` wrapper) on this
+        core, rewritten once (:func:`~control.sim.timeline.transform_kernel`)."""
+        body = self._bodies.get(function)
+        if body is None:
+            python = function.artiq_embedded.function
+            if isinstance(python, str):  # kernel_from_string: the compiler reads the text
+                python = _function_from_source(python)
+            body = self._bodies[function] = transform_kernel(python, self.tm)
+        return body
+
+    def _kernel_call(self, method):
+        """What a running kernel's call of kernel method ``method`` (bound to its object,
+        whose core this is) calls: the call's CPU cost, then the method's body, as
+        :meth:`run` does for a kernel called from a kernel, without going through the
+        ``@kernel`` wrapper and :meth:`run` (the time manager's routes keep it for the
+        rest of the kernel run)."""
+        body = self._body(method.__func__)
+        obj = method.__self__
+        tm = self.tm
+
+        def call(*args, **kwargs):
+            tm.cpu += tm.call_mu
+            return body(obj, *args, **kwargs)
+        return call
+
     def run(self, function, args, kwargs):
         """Run a kernel: as Python, with ``parallel`` blocks rewritten to ARTIQ's
         semantics and its calls of host functions charged as the RPCs they would be
@@ -76,10 +102,7 @@ class Core:
         sim = self.sim
         body = self._bodies.get(function)
         if body is None:
-            python = function.artiq_embedded.function
-            if isinstance(python, str):  # kernel_from_string: the compiler reads the text
-                python = _function_from_source(python)
-            body = self._bodies[function] = transform_kernel(python, self.tm)
+            body = self._body(function)
         if sim.kernel_depth:  # a kernel calling a kernel: the hot path
             self.tm.cpu += self.tm.call_mu
             return body(*args, **kwargs)

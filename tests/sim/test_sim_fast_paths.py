@@ -1,0 +1,96 @@
+"""The simulator's batched fast paths do exactly what the one-event-at-a-time paths they
+stand for do: the same times, CPU estimate, event counts, underflows (raised at the same
+event, with the same state), DMA traces and VCD text."""
+import types
+
+import numpy as np
+import pytest
+
+from control.lang import RTIOUnderflow
+from control.sim.devices import spi as sim_spi
+from control.sim.devices.dma import DMATrace
+from control.sim.devices.urukul import SPI_CONFIG
+from control.sim.recorder import Recorder
+from control.sim.simulation import Simulation
+
+WRITE64 = ((SPI_CONFIG, 8, 2), (SPI_CONFIG, 32, 2), (SPI_CONFIG | sim_spi.SPI_END, 32, 2))
+
+
+def _bus(slack=None):
+    sim = Simulation(slack=slack)
+    core = types.SimpleNamespace(sim=sim, ref_multiplier=8)
+    return sim, sim_spi.SPIBus(core, channel=3, name="bus")
+
+
+def _state(sim, bus):
+    tl = sim.timeline
+    return (tl.now, tl.cpu, sim.rtio_events, sim.underflows, bus._flags,
+            bus.xfer_duration_mu)
+
+
+def _write(batched, now, cpu, slack=None, dma=False):
+    sim, bus = _bus(slack)
+    sim.timeline.now, sim.timeline.cpu = now, cpu
+    if dma:
+        sim.dma_capture = DMATrace()
+    error = None
+    try:
+        for _ in range(3):
+            if batched:
+                bus._write_words(WRITE64)
+            else:
+                for flags, length, div in WRITE64:
+                    bus._xfer(flags, length, div)
+    except RTIOUnderflow as exc:
+        error = str(exc)
+    return _state(sim, bus), error, list(sim.dma_capture or ())
+
+
+@pytest.mark.parametrize("slack", [None, {"enabled": False}, {"event_ns": 1000.0}])
+def test_write_words_is_the_transfers_one_by_one(slack):
+    # from plenty of slack to none: underflows at each of the words in turn
+    errors = set()
+    for now in range(0, 30000, 89):
+        batched = _write(True, now, 1000, slack)
+        assert batched == _write(False, now, 1000, slack), now
+        errors.add(batched[1])
+    assert None in errors and len(errors) > (0 if slack == {"enabled": False} else 3)
+    assert _write(True, 0, 0, slack, dma=True) == _write(False, 0, 0, slack, dma=True)
+
+
+def _vcd_text(path, batch, monkeypatch=None):
+    rec = Recorder(str(path), flush_every=1 << 30)
+    rec.vcd_batch = batch
+    if monkeypatch is not None:  # pyvcd's own change(), event by event
+        def one_by_one(t, s, v):
+            if rec._vcd is None:
+                rec._open_vcd()
+            rec._write_vcd_slow(t, s, v)
+        monkeypatch.setattr(rec, "_write_vcd", one_by_one)
+    sigs = [rec.signal("ttl0", "state", "bool", init=0),
+            rec.signal("att", "word", "int", size=8),
+            rec.signal("dds", "frequency", "real", init=0.0),
+            rec.signal("dds", "phase", "real")]
+    rng = np.random.default_rng(3)
+    t = 0
+    for chunk in range(40):
+        for _ in range(int(rng.integers(1, 200))):
+            t += int(rng.integers(0, 3))
+            which = int(rng.integers(0, 4))
+            value = [float(rng.integers(0, 2)), float(rng.integers(0, 3)),
+                     float(rng.choice([0.0, -0.0, 2.5, float("nan")])),
+                     float(rng.choice([0.25, 0.5]))][which]
+            rec.record(t - 40 if chunk == 0 else t, sigs[which].id, value)
+        if chunk % 13 == 5:
+            rec.record(t - 1000, sigs[0].id, 1.0)  # late: before what was released
+        rec.release(t - int(rng.integers(0, 50)))
+    rec.close()
+    return [line for line in path.read_text().splitlines() if not line.startswith("$date")]
+
+
+@pytest.mark.parametrize("batch", [1, 300, 1 << 20])
+def test_queued_vcd_is_pyvcds_text(tmp_path, monkeypatch, batch):
+    fast = _vcd_text(tmp_path / "fast.vcd", batch)
+    slow = _vcd_text(tmp_path / "slow.vcd", batch, monkeypatch)
+    assert fast == slow
+    assert len(fast) > 1000
