@@ -196,6 +196,7 @@ class _Beam:
         self.amp, self.att = [1.0] * n, [0.0] * n
         self.params = (self.freq, self.phase, self.amp, self.att)
         self.switch_on = [False] * len(self.switches)
+        self._one_tone = len(self.dds) == 1 and len(self.switches) >= 1
         self.cfg_sw = [False] * n
         self.on = False
         self.on_since = None
@@ -215,6 +216,8 @@ class _Beam:
     def is_on(self):
         """Light reaches the ions: every tone's RF switch is on (its TTL ``switch[i]`` OR
         its Urukul ``cfg_sw`` bit); a beam without DDS needs all its switch TTLs on."""
+        if self._one_tone:  # one DDS tone and its switch TTL: the common beam
+            return self.switch_on[0] or self.cfg_sw[0]
         if not self.dds:
             return all(self.switch_on)
         for i in range(len(self.dds)):
@@ -605,8 +608,20 @@ class IonModel:
                         if beam.on:
                             self._close(beam, ti)  # end one segment, start another
                         values[i] = vi
-                else:
-                    self._switch(beam, field, i, vi, ti)
+                else:  # a switch: ``_switch``, inlined
+                    flags = beam.switch_on if field == SWITCH else beam.cfg_sw
+                    flag = vi != 0
+                    if flags[i] == flag:
+                        continue
+                    flags[i] = flag
+                    now_on = beam.is_on()
+                    if beam.on:
+                        if not now_on:
+                            self._close(beam, ti)
+                            beam.on_since = None
+                    elif now_on:
+                        beam.on_since = ti
+                    beam.on = now_on
 
     def _switch(self, beam, field, i, value, t):
         flags = beam.switch_on if field == SWITCH else beam.cfg_sw

@@ -150,6 +150,38 @@ class Simulation:
             rec.release(tl.cpu)
             rec.next_flush = len(rec._t) + rec.flush_every
 
+    def pulse(self, sig, duration, channel=None):
+        """``output(sig, 1)``, the cursor ``duration`` mu on, ``output(sig, 0)``: a TTL
+        pulse. When both edges are on time and no release is due between them (the common
+        case), both are submitted in this one call; else one by one, so that checks,
+        costs, records and releases are those of the two outputs whatever happens."""
+        tl = self.timeline
+        rec = self.recorder
+        times = rec._t
+        if self.dma_capture is None and len(times) + 2 < rec.next_flush:
+            start = tl.now
+            end = start + duration
+            cpu = tl.cpu
+            event = tl.event_mu
+            if not tl.slack.enabled or (start >= cpu + tl.latency_mu and
+                                        end >= cpu + event + tl.latency_mu):
+                tl.cpu = cpu + 2 * event
+                self.rtio_events += 2
+                sid = sig.id
+                times.append(start)
+                times.append(end)
+                sids = rec._s
+                sids.append(sid)
+                sids.append(sid)
+                values = rec._v
+                values.append(1)
+                values.append(0)
+                tl.now = end
+                return
+        self.output(sig, 1, channel)
+        tl.now += duration
+        self.output(sig, 0, channel)
+
     def wait_until(self, time_mu):
         """The CPU blocks until the RTIO counter reaches ``time_mu`` (an input read)."""
         tl = self.timeline

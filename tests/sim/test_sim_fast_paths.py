@@ -9,6 +9,7 @@ import pytest
 from control.lang import RTIOUnderflow
 from control.sim.devices import spi as sim_spi
 from control.sim.devices.dma import DMATrace
+from control.sim.devices.ttl import TTLOut
 from control.sim.devices.urukul import SPI_CONFIG
 from control.sim.recorder import Recorder
 from control.sim.simulation import Simulation
@@ -94,3 +95,77 @@ def test_queued_vcd_is_pyvcds_text(tmp_path, monkeypatch, batch):
     slow = _vcd_text(tmp_path / "slow.vcd", batch, monkeypatch)
     assert fast == slow
     assert len(fast) > 1000
+
+
+def _pulses(batched, now, cpu, slack=None, dma=False, flush_every=7):
+    sim = Simulation(slack=slack)
+    sim.recorder.flush_every = sim.recorder.next_flush = flush_every  # releases mid-way
+    sig = sim.signal("ttl0", "state", "bool", init=0)
+    tl = sim.timeline
+    tl.now, tl.cpu = now, cpu
+    if dma:
+        sim.dma_capture = DMATrace()
+    error = None
+    try:
+        for duration in (0, 5, 400, 3, 1000):
+            if batched:
+                sim.pulse(sig, duration, 7)
+            else:
+                sim.output(sig, 1, 7)
+                tl.now += duration
+                sim.output(sig, 0, 7)
+    except RTIOUnderflow as exc:
+        error = str(exc)
+    rec = sim.recorder
+    released = [(c[0].tolist(), c[1].tolist(), c[2].tolist()) for c in rec._chunks]
+    return ((tl.now, tl.cpu, sim.rtio_events, sim.underflows, rec.next_flush), error,
+            (list(rec._t), list(rec._s), list(rec._v)), released,
+            [(t, s.name, v) for t, s, v in sim.dma_capture or ()])
+
+
+@pytest.mark.parametrize("slack", [None, {"enabled": False}])
+def test_pulse_is_two_outputs(slack):
+    errors = set()
+    for now in range(0, 4000, 37):
+        for flush_every in (1, 2, 3, 7):
+            batched = _pulses(True, now, 1000, slack, flush_every=flush_every)
+            assert batched == _pulses(False, now, 1000, slack, flush_every=flush_every)
+            errors.add(batched[1])
+    assert None in errors and len(errors) > (0 if slack else 3)
+    assert _pulses(True, 0, 0, slack, dma=True) == _pulses(False, 0, 0, slack, dma=True)
+
+
+def _edge_pulses(batched, now, cpu, slack=None):
+    """An IO_UPDATE-like TTL (a rising-edge hook): pulses, with ``on`` before some."""
+    sim = Simulation(slack=slack)
+    core = types.SimpleNamespace(sim=sim)
+    ttl = TTLOut(types.SimpleNamespace(get=lambda name: core), 5)
+    edges = []
+    ttl._add_edge_hook(edges.append)
+    tl = sim.timeline
+    tl.now, tl.cpu = now, cpu
+    error = None
+    try:
+        for duration in (8, 0, 400, 8, 1000):
+            if duration == 400:
+                ttl.on()  # high already: no rising edge, no hook
+            if batched:
+                ttl.pulse_mu(duration)
+            else:
+                ttl._special_output(ttl._sig_state, 1, ttl.channel)
+                tl.now += duration
+                ttl._special_output(ttl._sig_state, 0, ttl.channel)
+    except RTIOUnderflow as exc:
+        error = str(exc)
+    rec = sim.recorder
+    return ((tl.now, tl.cpu, sim.rtio_events, sim.underflows, ttl._level), error, edges,
+            (list(rec._t), list(rec._s), list(rec._v)))
+
+
+def test_edge_hooked_pulse_is_two_outputs():
+    errors = set()
+    for now in range(0, 6000, 41):
+        batched = _edge_pulses(True, now, 1000)
+        assert batched == _edge_pulses(False, now, 1000), now
+        errors.add(batched[1])
+    assert None in errors and len(errors) > 3

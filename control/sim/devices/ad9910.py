@@ -548,6 +548,8 @@ class AD9910(UrukulChannel):
         """Write a single-tone profile (or the FTW/POW/ASF registers) and pulse
         IO_UPDATE; returns the POW written (with the phase-tracking offset)."""
         ftw = int(ftw) & 0xffffffff
+        if isinstance(asf, np.integer):
+            asf = int(asf)  # the same value; Python's int arithmetic is the faster
         if ftw / self.ftw_per_hz > self._max_frequency:
             raise ValueError("{}: FTW {:#x} is {} Hz, above {:g} Hz (0.4 x sysclk; "
                              "simulator check)".format(self._key, ftw, ftw / self.ftw_per_hz,
@@ -577,7 +579,10 @@ class AD9910(UrukulChannel):
             if ref_time_mu >= 0:
                 pow_ = self._tracking_pow(pow_, ftw, ref_time_mu)
         if ram_destination == -1:
-            self.write64(_REG_PROFILE0 + profile, (asf << 16) | (pow_ & 0xffff), ftw)
+            # write64(_REG_PROFILE0 + profile, (asf << 16) | (pow_ & 0xffff), ftw), inlined
+            self.bus._write_words(_WRITE64)
+            self._pending[_REG_PROFILE0 + profile] = \
+                ((int((asf << 16) | (pow_ & 0xffff)) & 0xffffffff) << 32) | ftw
         else:
             self._write_tone_registers(ram_destination, ftw, pow_, asf)
         tl.now += int(self.sync_data.io_update_delay)
@@ -676,7 +681,8 @@ class AD9910(UrukulChannel):
     @portable
     def turns_to_pow(self, turns):
         """The 16-bit phase offset word of ``turns``."""
-        return np.int32(int(_i32(round(turns * 0x10000))) & 0xffff)
+        # the low 16 bits of the int32 wrap are those of the integer itself
+        return np.int32(int(round(turns * 0x10000)) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):

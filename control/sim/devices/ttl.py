@@ -51,7 +51,8 @@ from collections import deque
 
 import numpy as np
 
-from control.lang import portable
+from control.lang import RTIOUnderflow, portable
+from control.mu import round_half_away
 from control.sim.devices.rtio import one_channel, rtio_event
 
 __all__ = ["TTLOut", "TTLInOut", "TTLClockGen", "COUNT_READS_EACH_EVENT"]
@@ -90,8 +91,10 @@ class _TTLBase:
         # ``output`` (one call, no wrapper); a TTL with a fault, edge hooks or an input
         # side goes through ``_special_output``.
         self._out = self.sim.output
+        self._plain = True  # ``_out`` is ``sim.output``: pulses go through ``sim.pulse``
         if self._stuck_on:
             self._out = self._special_output
+            self._plain = False
 
     get_rtio_channels = staticmethod(one_channel)
 
@@ -100,6 +103,7 @@ class _TTLBase:
         it on its IO_UPDATE line)."""
         self._hooks.append(hook)
         self._out = self._special_output
+        self._plain = False
 
     def _special_output(self, sig, value, channel):
         if sig is self._sig_state:
@@ -115,6 +119,25 @@ class _TTLBase:
             self._level = value
         else:
             self.sim.output(sig, value, channel)
+
+    def _pulse_edges(self, duration):
+        """``_special_output(state, 1)``, ``duration`` mu, ``_special_output(state, 0)``
+        for a TTL without the ``stuck_on`` fault: the rising edge's hooks, both edges in
+        one ``sim.pulse``, the level as the two calls leave it (also when an edge
+        underflows)."""
+        sim = self.sim
+        if not self._level and self._hooks:
+            now = self._tl.now
+            for hook in self._hooks:
+                hook(now)
+        submitted = sim.rtio_events
+        try:
+            sim.pulse(self._sig_state, duration, self.channel)
+        except RTIOUnderflow:
+            if sim.rtio_events != submitted:
+                self._level = 1  # the rising edge went out, the falling one did not
+            raise
+        self._level = 0
 
     # ---- output (timeline: on/off/set_o do not advance; pulses advance by the duration)
 
@@ -140,6 +163,12 @@ class _TTLBase:
         # on; delay_mu(duration); off
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "mu")
+        if self._plain:
+            self.sim.pulse(self._sig_state, int(duration), self.channel)
+            return
+        if not self._stuck_on:
+            self._pulse_edges(int(duration))
+            return
         out = self._out
         out(self._sig_state, 1, self.channel)
         self._tl.now += int(duration)
@@ -152,6 +181,13 @@ class _TTLBase:
         # on; delay(duration) (rounded to the nearest mu, as the compiler does); off
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "s")
+        if self._plain or not self._stuck_on:
+            mu = round_half_away(duration / self._tl.ref_period)
+            if self._plain:
+                self.sim.pulse(self._sig_state, mu, self.channel)
+            else:
+                self._pulse_edges(mu)
+            return
         out = self._out
         out(self._sig_state, 1, self.channel)
         self._tl.take_time(duration)
@@ -200,6 +236,7 @@ class TTLInOut(_TTLBase):
         self._sig_oe = self.sim.signal(self._key, "oe", "bool", init=0)
         self._sig_sens = self.sim.signal(self._key, "sensitivity", "int", size=2, init=0)
         self._out = self._special_output  # keeps the output level for loopback sampling
+        self._plain = False
         self._oe = 0
         self._sens = 0
         self._open = None        # (time, edges per photon) of the open gate
