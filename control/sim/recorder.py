@@ -67,6 +67,8 @@ class Recorder:
         self._last_vcd_value = {}
         self._vcd_last_time = 0
         self._vcd_format = {}  # (signal id, value) -> its VCD text
+        self._vcd_text = {}  # (signal id, float value) -> its VCD line (batches in order)
+        self._vcd_real_list = []
         # Released batches not yet written to the VCD: written together (see
         # ``_queue_vcd``), once ``vcd_batch`` events wait or everything is released.
         self.vcd_batch = 65_536
@@ -299,7 +301,9 @@ class Recorder:
             kinds = self._vcd_kinds = (
                 np.array([sig.id in vars_ for sig in signals], dtype=bool),
                 np.array([sig.kind == "real" for sig in signals], dtype=bool))
+            self._vcd_real_list = kinds[1].tolist()
         in_vcd, real = kinds
+        is_real_sig = self._vcd_real_list
         valid = in_vcd[s] & (t >= self._vcd_last_time)
         if not valid.all():
             t, s, v = t[valid], s[valid], v[valid]
@@ -320,42 +324,46 @@ class Recorder:
             same[i] = value == vars_[sid].value
         changed = np.empty(len(t), dtype=bool)
         changed[order] = ~same
-        memo = self._vcd_format
-        check = writer._check_values
-        ts = writer._timestamp
-        dumped = writer._last_dumped_ts
-        out = []
-        append = out.append
-        written = {}  # signal id -> the last value written
-        for ti, si, vi, ri in zip(t[changed].tolist(), s[changed].tolist(),
-                                  v[changed].tolist(), is_real[changed].tolist()):
-            if ti > ts:
-                ts = ti
-            if ri:  # RealVariable.format_value of a float (not memoised: 0.0 == -0.0)
-                val_str = "r{:.16g} {}".format(vi, vars_[si].ident)
-            else:
-                vi = int(vi)
-                key = (si, vi)
-                val_str = memo.get(key)
-                if val_str is None:
-                    val_str = vars_[si].format_value(vi, check)
-                    if len(memo) >= 65_536:
-                        memo.clear()
-                    memo[key] = val_str
-            written[si] = vi
-            if ts != dumped:
-                dumped = ts
-                append("#{}\n{}\n".format(ts, val_str))
-            else:
-                append(val_str + "\n")
-        for si, vi in written.items():
-            vars_[si].value = vi
         last = int(t[-1])
-        writer._timestamp = max(ts, last)
-        writer._last_dumped_ts = dumped
+        writer._timestamp = max(writer._timestamp, last)
         self._vcd_last_time = last
-        if out:
-            self._vcd_file.write("".join(out))
+        if not changed.any():
+            return
+        tc = t[changed]
+        times, sids, values = tc.tolist(), s[changed].tolist(), v[changed].tolist()
+        # Each change's line, by (signal id, value) from a memo: an int signal's float
+        # key equals its int, and a real zero is never kept (0.0 == -0.0 as keys).
+        texts = self._vcd_text
+        lines = [texts.get(key) for key in zip(sids, values)]
+        if None in lines:
+            check = writer._check_values
+            for k, line in enumerate(lines):
+                if line is None:
+                    si, vi = sids[k], values[k]
+                    line = texts.get((si, vi))  # made earlier in this batch
+                    if line is not None:
+                        lines[k] = line
+                        continue
+                    if is_real_sig[si]:  # RealVariable.format_value of a float
+                        line = "r{:.16g} {}\n".format(vi, vars_[si].ident)
+                    else:
+                        line = vars_[si].format_value(int(vi), check) + "\n"
+                    lines[k] = line
+                    if vi or not is_real_sig[si]:
+                        if len(texts) >= 65_536:
+                            texts.clear()
+                        texts[(si, vi)] = line
+        # a timestamp line before the first change at each new time
+        new = np.empty(len(tc), dtype=bool)
+        new[0] = times[0] != writer._last_dumped_ts
+        np.not_equal(tc[1:], tc[:-1], out=new[1:])
+        self._vcd_file.write("".join([f"#{ti}\n{line}" if n else line
+                                      for ti, line, n in zip(times, lines, new.tolist())]))
+        writer._last_dumped_ts = times[-1]
+        # each variable holds its last value written
+        by_sig, first = np.unique(s[changed][::-1], return_index=True)
+        for si, k in zip(by_sig.tolist(), (len(times) - 1 - first).tolist()):
+            vars_[si].value = values[k] if is_real_sig[si] else int(values[k])
 
     def _write_vcd_loop(self, t, s, v):
         """Event by event, pyvcd's ``VCDWriter.change`` unrolled (once the header is

@@ -247,6 +247,7 @@ class AD9910(UrukulChannel):
         self._ram = [0] * 1024
         self._pins = DEFAULT_PROFILE
         self._shown = (0.0, 0.0, 0.0)
+        self._tones = {}  # (profile word, CFR1, CFR2, ASF) -> output (see _refresh)
         self._warned = set()
         if 4 <= chip_select <= 7:
             self.cpld._attach(chip_select - 4, self)
@@ -292,20 +293,19 @@ class AD9910(UrukulChannel):
                 if dest not in (RAM_DEST_POW, RAM_DEST_POWASF) else shown[1]
             a = ((regs[_REG_ASF] >> 2) & 0x3fff) / float(0x3fff) \
                 if dest not in (RAM_DEST_ASF, RAM_DEST_POWASF) else shown[2]
+            if cfr1 & (0b11 << 6):  # digital core or DAC powered down
+                a = 0.0
+            new = (f, p, a)
         else:
+            # single tone: a function of these registers alone, decoded once per value
             word = regs[_REG_PROFILE0 + self._pins]
-            f = (word & 0xffffffff) / self.ftw_per_hz
-            p = ((word >> 32) & 0xffff) / 0x10000
-            if cfr1 & (1 << 9):  # OSK: the ASF register
-                asf = (regs[_REG_ASF] >> 2) & 0x3fff
-            elif regs[_REG_CFR2] & (1 << 24):
-                asf = (word >> 48) & 0x3fff
-            else:
-                asf = 0x3fff
-            a = asf / float(0x3fff)
-        if cfr1 & (0b11 << 6):  # digital core or DAC powered down
-            a = 0.0
-        new = (f, p, a)
+            key = (word, cfr1, regs[_REG_CFR2], regs[_REG_ASF])
+            new = self._tones.get(key)
+            if new is None:
+                if len(self._tones) >= 4096:
+                    self._tones.clear()
+                new = self._tones[key] = self._single_tone(word, cfr1, regs)
+            f, p, a = new
         sim = self.sim
         if sim.dma_capture is not None:
             shown = shown_for_trace(sim, self, shown)  # all of it, in a recording
@@ -334,6 +334,22 @@ class AD9910(UrukulChannel):
                 sids.append(self._sig_amp.id)
                 values.append(a)
             self._shown = new
+
+    def _single_tone(self, word, cfr1, regs):
+        """(frequency, phase, amplitude) the chip outputs in single tone with profile
+        word ``word`` and control register 1 ``cfr1``."""
+        f = (word & 0xffffffff) / self.ftw_per_hz
+        p = ((word >> 32) & 0xffff) / 0x10000
+        if cfr1 & (1 << 9):  # OSK: the ASF register
+            asf = (regs[_REG_ASF] >> 2) & 0x3fff
+        elif regs[_REG_CFR2] & (1 << 24):
+            asf = (word >> 48) & 0x3fff
+        else:
+            asf = 0x3fff
+        a = asf / float(0x3fff)
+        if cfr1 & (0b11 << 6):  # digital core or DAC powered down
+            a = 0.0
+        return (f, p, a)
 
     def _effective_ftw(self):
         regs = self._regs
