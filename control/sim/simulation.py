@@ -33,6 +33,9 @@ SIM_DEVICE = "control_sim"
 CONFIG_KEYS = ("seed", "vcd", "slack", "model", "ref_period", "history_limit", "faults",
                "datasets")
 
+# The values of a pulse's two edges (``Simulation.pulse``).
+_EDGES = (1, 0)
+
 #: The faults a simulated device can be given (``faults={device: {fault: True}}``).
 FAULTS = ("disconnected", "stuck", "stuck_on")
 
@@ -168,14 +171,9 @@ class Simulation:
                 tl.cpu = cpu + 2 * event
                 self.rtio_events += 2
                 sid = sig.id
-                times.append(start)
-                times.append(end)
-                sids = rec._s
-                sids.append(sid)
-                sids.append(sid)
-                values = rec._v
-                values.append(1)
-                values.append(0)
+                times.extend((start, end))
+                rec._s.extend((sid, sid))
+                rec._v.extend(_EDGES)
                 tl.now = end
                 return
         self.output(sig, 1, channel)

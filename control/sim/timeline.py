@@ -347,7 +347,12 @@ class _ParallelRewriter(ast.NodeTransformer):
     def _loop(self, node):
         self.generic_visit(node)
         self.changed = True
-        node.body.insert(0, self._call("loop_step"))
+        # ``loop_step()``, inlined: ``tm.cpu += tm.loop_mu``
+        tm = ast.Name(id=self.tm, ctx=ast.Load())
+        node.body.insert(0, ast.AugAssign(
+            target=ast.Attribute(value=ast.Name(id=self.tm, ctx=ast.Load()), attr="cpu",
+                                 ctx=ast.Store()),
+            op=ast.Add(), value=ast.Attribute(value=tm, attr="loop_mu", ctx=ast.Load())))
         return node
 
     visit_For = visit_While = _loop
@@ -364,27 +369,31 @@ class _ParallelRewriter(ast.NodeTransformer):
         return node
 
 
-_cache: dict[tuple[types.CodeType, int], object] = {}
+_cache: dict[tuple[types.CodeType, int, bool], object] = {}
 # The name rewritten kernels see the time manager's ``routes`` under.
 _ROUTES_NAME = "_control_sim_routes"
 
 
-def transform_kernel(function, time_manager_holder):
+def transform_kernel(function, time_manager_holder, charge_call=False):
     """The function to run for kernel ``function`` on the simulator.
 
     ``time_manager_holder`` is the object the rewritten code calls (``enter_parallel``,
-    ``parallel_branch_start``, ``parallel_branch_end``, ``exit_parallel``, ``loop_step``,
-    ``routes``). Functions without ``parallel`` blocks, loops or calls that could be RPCs
-    are returned unchanged; the others are rewritten once and cached by code object.
+    ``parallel_branch_start``, ``parallel_branch_end``, ``exit_parallel``, ``routes``;
+    each loop iteration adds its ``loop_mu`` to its ``cpu``, as ``loop_step`` does).
+    Functions without ``parallel`` blocks, loops or calls that could be RPCs are returned
+    unchanged; the others are rewritten once and cached by code object. With
+    ``charge_call`` the function first adds the holder's ``call_mu`` to its ``cpu`` (the
+    cost of a kernel called from a kernel): always rewritten, or None when its source
+    cannot be read.
     """
     code = getattr(function, "__code__", None)
     if code is None:
-        return function
-    key = (code, id(time_manager_holder))
+        return None if charge_call else function
+    key = (code, id(time_manager_holder), charge_call)
     cached = _cache.get(key)
     if cached is not None:
         return cached
-    result = function
+    result = None if charge_call else function
     try:
         source = textwrap.dedent(inspect.getsource(function))
         tree = ast.parse(source)
@@ -402,9 +411,16 @@ def transform_kernel(function, time_manager_holder):
         fn_node.body = [rewriter.visit(stmt) for stmt in fn_node.body]
         fn_node.body = [s for stmt in fn_node.body
                         for s in (stmt if isinstance(stmt, list) else [stmt])]
-        if rewriter.changed:
+        if charge_call:  # ``tm.cpu += tm.call_mu`` before the body
+            fn_node.body.insert(0, ast.AugAssign(
+                target=ast.Attribute(value=ast.Name(id=tm_name, ctx=ast.Load()),
+                                     attr="cpu", ctx=ast.Store()),
+                op=ast.Add(), value=ast.Attribute(value=ast.Name(id=tm_name, ctx=ast.Load()),
+                                                  attr="call_mu", ctx=ast.Load())))
+        if rewriter.changed or charge_call:
             result = _compile_like(function, fn_node, tm_name, time_manager_holder)
-    _cache[key] = result
+    if result is not None:
+        _cache[key] = result
     return result
 
 
