@@ -616,8 +616,11 @@ class IonModel:
                     flags[i] = flag
                     now_on = beam.is_on()
                     if beam.on:
-                        if not now_on:
-                            self._close(beam, ti)
+                        if not now_on:  # ``_close``, inlined; the beam is then off
+                            t0 = beam.on_since
+                            if t0 is not None and ti > t0:
+                                beam.history.append((t0, ti))
+                                self._apply_segment(beam, t0, ti)
                             beam.on_since = None
                     elif now_on:
                         beam.on_since = ti

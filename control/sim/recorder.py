@@ -137,8 +137,9 @@ class Recorder:
             self._t, self._s, self._v = [], [], []
         if not len(t):
             return
-        order = np.argsort(t, kind="stable")
-        t, s, v = t[order], s[order], v[order]
+        if len(t) > 1 and (t[1:] < t[:-1]).any():  # in program order, not time order
+            order = np.argsort(t, kind="stable")
+            t, s, v = t[order], s[order], v[order]
         if self.released_until is not None and t[0] < self.released_until:
             late = int(np.count_nonzero(t < self.released_until))
             self.late_events += late
@@ -329,41 +330,52 @@ class Recorder:
         self._vcd_last_time = last
         if not changed.any():
             return
-        tc = t[changed]
-        times, sids, values = tc.tolist(), s[changed].tolist(), v[changed].tolist()
-        # Each change's line, by (signal id, value) from a memo: an int signal's float
-        # key equals its int, and a real zero is never kept (0.0 == -0.0 as keys).
-        texts = self._vcd_text
-        lines = [texts.get(key) for key in zip(sids, values)]
-        if None in lines:
-            check = writer._check_values
-            for k, line in enumerate(lines):
-                if line is None:
-                    si, vi = sids[k], values[k]
-                    line = texts.get((si, vi))  # made earlier in this batch
-                    if line is not None:
-                        lines[k] = line
-                        continue
-                    if is_real_sig[si]:  # RealVariable.format_value of a float
-                        line = "r{:.16g} {}\n".format(vi, vars_[si].ident)
-                    else:
-                        line = vars_[si].format_value(int(vi), check) + "\n"
-                    lines[k] = line
-                    if vi or not is_real_sig[si]:
-                        if len(texts) >= 65_536:
-                            texts.clear()
-                        texts[(si, vi)] = line
+        tc, sc, vc = t[changed], s[changed], v[changed]
+        # Each change's line by its (signal, value bits): numpy finds the distinct pairs
+        # (one key a pair, checked to be one pair a key), each is formatted once.
+        bits = vc.view(np.int64)
+        keys = bits * 1_000_003 + sc
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        line = self._vcd_line
+        if (sc[first][inverse] == sc).all() and (bits[first][inverse] == bits).all():
+            lines = np.array([line(si, vi) for si, vi in zip(sc[first].tolist(),
+                                                             vc[first].tolist())],
+                             dtype=object)[inverse]
+        else:  # two pairs share a key: each change on its own
+            lines = np.array([line(si, vi) for si, vi in zip(sc.tolist(), vc.tolist())],
+                             dtype=object)
         # a timestamp line before the first change at each new time
         new = np.empty(len(tc), dtype=bool)
-        new[0] = times[0] != writer._last_dumped_ts
+        new[0] = int(tc[0]) != writer._last_dumped_ts
         np.not_equal(tc[1:], tc[:-1], out=new[1:])
-        self._vcd_file.write("".join([f"#{ti}\n{line}" if n else line
-                                      for ti, line, n in zip(times, lines, new.tolist())]))
-        writer._last_dumped_ts = times[-1]
+        at = np.flatnonzero(new)
+        lines[at] = [f"#{ti}\n{text}" for ti, text in zip(tc[at].tolist(),
+                                                          lines[at].tolist())]
+        self._vcd_file.write("".join(lines.tolist()))
+        writer._last_dumped_ts = int(tc[-1])
         # each variable holds its last value written
-        by_sig, first = np.unique(s[changed][::-1], return_index=True)
-        for si, k in zip(by_sig.tolist(), (len(times) - 1 - first).tolist()):
-            vars_[si].value = values[k] if is_real_sig[si] else int(values[k])
+        by_sig, last_first = np.unique(sc[::-1], return_index=True)
+        for si, vi in zip(by_sig.tolist(), vc[len(tc) - 1 - last_first].tolist()):
+            vars_[si].value = vi if is_real_sig[si] else int(vi)
+
+    def _vcd_line(self, si, vi):
+        """The VCD line of value ``vi`` (a float) of signal ``si``, as its variable's
+        ``format_value`` writes it (memoised by (signal, value), an int signal's float
+        key equal to its int; never a real zero: 0.0 == -0.0 as keys, "r0" != "r-0")."""
+        texts = self._vcd_text
+        text = texts.get((si, vi))
+        if text is None:
+            if self._vcd_real_list[si]:  # RealVariable.format_value of a float
+                text = "r{:.16g} {}\n".format(vi, self._vcd_vars[si].ident)
+                if not vi:
+                    return text
+            else:
+                text = self._vcd_vars[si].format_value(int(vi), self._vcd._check_values) \
+                    + "\n"
+            if len(texts) >= 65_536:
+                texts.clear()
+            texts[(si, vi)] = text
+        return text
 
     def _write_vcd_loop(self, t, s, v):
         """Event by event, pyvcd's ``VCDWriter.change`` unrolled (once the header is

@@ -253,7 +253,8 @@ class AD9912(UrukulChannel):
     @portable
     def turns_to_pow(self, phase):
         """The phase offset word of ``phase`` turns (14 bits a turn, 16 kept)."""
-        return np.int32(int(_i32(round((1 << 14) * phase))) & 0xffff)
+        # the low 16 bits of the int32 wrap are those of the integer itself
+        return np.int32(int(round((1 << 14) * phase)) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):
