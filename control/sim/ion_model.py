@@ -774,8 +774,12 @@ class IonModel:
                     a, b = psi[i], psi[j]
                     psi[i] = u00 * a + u01 * b
                     psi[j] = u10 * a + u11 * b
-            if self._p1 > 0:
-                self._depolarize(addressed, self._p1)
+            p1 = self._p1
+            if p1 > 0:  # _depolarize, inlined
+                rand = self._random
+                for q in addressed:
+                    if rand() < p1:
+                        self._pauli(int(rand() * 4), q)
             self.pulses_applied += 1
             if t1 > self.t_state:
                 self.t_state = t1

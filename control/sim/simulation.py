@@ -166,8 +166,8 @@ class Simulation:
             end = start + duration
             cpu = tl.cpu
             event = tl.event_mu
-            if not tl.slack.enabled or (start >= cpu + tl.latency_mu and
-                                        end >= cpu + event + tl.latency_mu):
+            ready = cpu + tl.latency_mu  # the first edge's earliest time
+            if not tl.slack.enabled or (start >= ready and end >= ready + event):
                 tl.cpu = cpu + 2 * event
                 self.rtio_events += 2
                 sid = sig.id
