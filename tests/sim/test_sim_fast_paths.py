@@ -11,6 +11,7 @@ from control.sim.devices import spi as sim_spi
 from control.sim.devices.dma import DMATrace
 from control.sim.devices.ttl import TTLOut
 from control.sim.devices.urukul import SPI_CONFIG
+from control.sim import recorder as recorder_module
 from control.sim.recorder import Recorder
 from control.sim.simulation import Simulation
 
@@ -169,3 +170,29 @@ def test_edge_hooked_pulse_is_two_outputs():
         assert batched == _edge_pulses(False, now, 1000), now
         errors.add(batched[1])
     assert None in errors and len(errors) > 3
+
+
+def _small_releases(monkeypatch, few):
+    monkeypatch.setattr(recorder_module, "_FEW", few)
+    rec = Recorder(None)
+    seen = []
+    rec.subscribers.append(lambda t, s, v: seen.append((t.tolist(), s.tolist(), v.tolist())))
+    rng = np.random.default_rng(8)
+    now = 100
+    for _ in range(400):
+        for _ in range(int(rng.integers(0, 6))):
+            now += int(rng.integers(-3, 8))  # sometimes back in time (program order)
+            rec.record(now, int(rng.integers(0, 3)), [1, 0, 2.5][int(rng.integers(0, 3))])
+        rec.release(now - int(rng.integers(-2, 12)))
+    pending = (list(rec._t), list(rec._s), list(rec._v))
+    rec.release(None)
+    return seen, pending, rec.released_until, rec.late_events, rec.event_count
+
+
+def test_small_release_is_numpys(monkeypatch):
+    with monkeypatch.context() as patch:
+        python = _small_releases(patch, 16)
+    with monkeypatch.context() as patch:
+        numpy_only = _small_releases(patch, 0)
+    assert python == numpy_only
+    assert python[3] > 0 and len(python[0]) > 200  # late events and many releases
