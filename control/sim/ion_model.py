@@ -616,7 +616,8 @@ class IonModel:
                     if flags[i] == flag:
                         continue
                     flags[i] = flag
-                    now_on = beam.is_on()
+                    now_on = (beam.switch_on[0] or beam.cfg_sw[0]) if beam._one_tone \
+                        else beam.is_on()  # is_on(), inlined for the common beam
                     if beam.on:
                         if not now_on:  # ``_close``, inlined; the beam is then off
                             t0 = beam.on_since

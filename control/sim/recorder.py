@@ -7,7 +7,9 @@ one (that one would underflow), so the recorder releases, in time order, everyth
 than that watermark: to the VCD file, to subscribers (the ion model) and to the history
 that ``peek``/``events`` read. Pending events sit in three flat lists, released events in
 numpy chunks, and the history keeps at most ``history_limit`` events (the oldest chunks go
-first), so memory stays bounded however long the run.
+first), so memory stays bounded however long the run. The VCD file is written from
+released batches queued until ``vcd_batch`` events wait (or everything is released, at
+a kernel's end): the same text as batch by batch, with less numpy set-up per event.
 """
 import logging
 import os

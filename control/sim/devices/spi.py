@@ -4,7 +4,8 @@ The chips on the bus (the CPLD's registers and attenuators, the DDS chips) are s
 by their own drivers, which know what each transfer means; the bus only keeps time. Each
 configuration or data word is one RTIO output event (:func:`~control.sim.devices.rtio.
 rtio_event`: the slack check and CPU cost, not recorded), so an SPI-heavy sequence can
-underflow as it does on hardware.
+underflow as it does on hardware. A register write's words go in one call
+(``SPIBus._write_words``), with the same checks, costs and underflow as word by word.
 
 Timing, in machine units, with ``P`` the coarse RTIO period (``core.ref_multiplier``, 8):
 
