@@ -77,7 +77,8 @@ from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (DEFAULT_PROFILE, SPIT_DDS_RD, SPIT_DDS_WR,
                                         SPI_CONFIG, urukul_sta_pll_lock,
-                                        urukul_sta_smp_err, UrukulChannel, _i32)
+                                        urukul_sta_smp_err, UrukulChannel, _i32,
+                                        _int32_16bit)
 
 logger = logging.getLogger(__name__)
 
@@ -606,7 +607,7 @@ class AD9910(UrukulChannel):
         tl.now &= ~7
         if clears_phase:
             self.set_cfr1()  # the next IO_UPDATE leaves the accumulator running
-        return np.int32(pow_)
+        return _int32_16bit(pow_)
 
     def _tracking_pow(self, pow_, ftw, ref_time_mu):
         """``pow_`` plus the phase a tone of ``ftw`` has gone through since
@@ -698,7 +699,7 @@ class AD9910(UrukulChannel):
     def turns_to_pow(self, turns):
         """The 16-bit phase offset word of ``turns``."""
         # the low 16 bits of the int32 wrap are those of the integer itself
-        return np.int32(int(round(turns * 0x10000)) & 0xffff)
+        return _int32_16bit(int(round(turns * 0x10000)) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):

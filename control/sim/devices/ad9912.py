@@ -39,7 +39,7 @@ from control.sim.devices.dma import shown_for_trace
 from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (SPIT_DDS_RD, SPIT_DDS_WR, SPI_CONFIG, UrukulChannel,
-                                        _i32)
+                                        _i32, _int32_16bit)
 
 __all__ = ["AD9912"]
 
@@ -254,7 +254,7 @@ class AD9912(UrukulChannel):
     def turns_to_pow(self, phase):
         """The phase offset word of ``phase`` turns (14 bits a turn, 16 kept)."""
         # the low 16 bits of the int32 wrap are those of the integer itself
-        return np.int32(int(round((1 << 14) * phase)) & 0xffff)
+        return _int32_16bit(int(round((1 << 14) * phase)) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):
