@@ -196,3 +196,33 @@ def test_small_release_is_numpys(monkeypatch):
         numpy_only = _small_releases(patch, 0)
     assert python == numpy_only
     assert python[3] > 0 and len(python[0]) > 200  # late events and many releases
+
+
+def _seconds_pulses(batched, hooked):
+    sim = Simulation()
+    core = types.SimpleNamespace(sim=sim)
+    ttl = TTLOut(types.SimpleNamespace(get=lambda name: core), 5)
+    if hooked:
+        ttl._add_edge_hook(lambda t: None)
+    tl = sim.timeline
+    tl.now = 10_000
+    error = None
+    try:
+        for duration in (1.5e-9, 2.5e-9, 0.0, 1e-6, float("nan")):
+            if batched:
+                ttl.pulse(duration)
+            else:  # on; delay(duration); off
+                ttl._out(ttl._sig_state, 1, ttl.channel)
+                tl.take_time(duration)
+                ttl._out(ttl._sig_state, 0, ttl.channel)
+    except ValueError as exc:
+        error = str(exc)
+    rec = sim.recorder
+    return (tl.now, tl.cpu, sim.rtio_events, ttl._level), error, list(rec._t), list(rec._v)
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+def test_pulse_in_seconds_is_on_delay_off(hooked):
+    batched = _seconds_pulses(True, hooked)
+    assert batched == _seconds_pulses(False, hooked)
+    assert batched[1] is not None  # the NaN pulse: its rising edge, then the error

@@ -120,25 +120,6 @@ class _TTLBase:
         else:
             self.sim.output(sig, value, channel)
 
-    def _pulse_edges(self, duration):
-        """``_special_output(state, 1)``, ``duration`` mu, ``_special_output(state, 0)``
-        for a TTL without the ``stuck_on`` fault: the rising edge's hooks, both edges in
-        one ``sim.pulse``, the level as the two calls leave it (also when an edge
-        underflows)."""
-        sim = self.sim
-        if not self._level and self._hooks:
-            now = self._tl.now
-            for hook in self._hooks:
-                hook(now)
-        submitted = sim.rtio_events
-        try:
-            sim.pulse(self._sig_state, duration, self.channel)
-        except RTIOUnderflow:
-            if sim.rtio_events != submitted:
-                self._level = 1  # the rising edge went out, the falling one did not
-            raise
-        self._level = 0
-
     # ---- output (timeline: on/off/set_o do not advance; pulses advance by the duration)
 
     @portable
@@ -163,11 +144,26 @@ class _TTLBase:
         # on; delay_mu(duration); off
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "mu")
+        sim = self.sim
         if self._plain:
-            self.sim.pulse(self._sig_state, int(duration), self.channel)
+            sim.pulse(self._sig_state, int(duration), self.channel)
             return
         if not self._stuck_on:
-            self._pulse_edges(int(duration))
+            # _special_output(state, 1), the delay, _special_output(state, 0): the rising
+            # edge's hooks, both edges in one ``sim.pulse``, the level as the two calls
+            # leave it (also when an edge underflows)
+            if not self._level and self._hooks:
+                now = self._tl.now
+                for hook in self._hooks:
+                    hook(now)
+            submitted = sim.rtio_events
+            try:
+                sim.pulse(self._sig_state, int(duration), self.channel)
+            except RTIOUnderflow:
+                if sim.rtio_events != submitted:
+                    self._level = 1  # the rising edge went out, the falling one did not
+                raise
+            self._level = 0
             return
         out = self._out
         out(self._sig_state, 1, self.channel)
@@ -181,17 +177,13 @@ class _TTLBase:
         # on; delay(duration) (rounded to the nearest mu, as the compiler does); off
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "s")
-        if self._plain or not self._stuck_on:
+        try:
             mu = round_half_away(duration / self._tl.ref_period)
-            if self._plain:
-                self.sim.pulse(self._sig_state, mu, self.channel)
-            else:
-                self._pulse_edges(mu)
-            return
-        out = self._out
-        out(self._sig_state, 1, self.channel)
-        self._tl.take_time(duration)
-        out(self._sig_state, 0, self.channel)
+        except (ValueError, OverflowError):  # NaN or infinite: as on(), then delay fails
+            self._out(self._sig_state, 1, self.channel)
+            self._tl.take_time(duration)
+            raise
+        self.pulse_mu(mu)
 
 
 class TTLOut(_TTLBase):
