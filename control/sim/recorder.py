@@ -341,7 +341,7 @@ class Recorder:
         is_real = real[s]
         # the compared value: the float of a real signal, int() of the others
         compared = np.where(is_real, v, np.trunc(v))
-        order = np.argsort(s, kind="stable")
+        order = _by_signal(s, len(signals))
         by_sig, by_value = s[order], compared[order]
         same = np.empty(len(t), dtype=bool)
         same[0] = False
@@ -363,7 +363,7 @@ class Recorder:
         # (one key a pair, checked to be one pair a key), each is formatted once.
         bits = vc.view(np.int64)
         keys = bits * 1_000_003 + sc
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        first, inverse = _distinct(keys)
         line = self._vcd_line
         if (sc[first][inverse] == sc).all() and (bits[first][inverse] == bits).all():
             lines = np.array([line(si, vi) for si, vi in zip(sc[first].tolist(),
@@ -382,8 +382,14 @@ class Recorder:
         self._vcd_file.write("".join(lines.tolist()))
         writer._last_dumped_ts = int(tc[-1])
         # each variable holds its last value written
-        by_sig, last_first = np.unique(sc[::-1], return_index=True)
-        for si, vi in zip(by_sig.tolist(), vc[len(tc) - 1 - last_first].tolist()):
+        backwards = sc[::-1]
+        order = _by_signal(backwards, len(signals))
+        in_order = backwards[order]
+        heads = np.empty(len(in_order), dtype=bool)
+        heads[0] = True
+        np.not_equal(in_order[1:], in_order[:-1], out=heads[1:])
+        last = len(tc) - 1 - order[heads]  # each signal's first backwards: its last
+        for si, vi in zip(in_order[heads].tolist(), vc[last].tolist()):
             vars_[si].value = vi if is_real_sig[si] else int(vi)
 
     def _vcd_line(self, si, vi):
@@ -480,6 +486,30 @@ class Recorder:
             self._vcd.close()
             self._vcd_file.close()
             self._vcd = None
+
+
+def _by_signal(sids, count):
+    """The stable order of signal ids ``sids`` (``count`` signals): radix-sorted as small
+    unsigned ints when they fit (numpy's stable sort of 8- and 16-bit ints)."""
+    if count <= 1 << 8:
+        sids = sids.astype(np.uint8)
+    elif count <= 1 << 16:
+        sids = sids.astype(np.uint16)
+    return np.argsort(sids, kind="stable")
+
+
+def _distinct(keys):
+    """``(first, inverse)`` of the distinct values of ``keys``: an index of each (in
+    sorted order of the values) and, for each key, which of them it is (as
+    ``np.unique``'s, with any index of a value as its representative)."""
+    order = np.argsort(keys)
+    in_order = keys[order]
+    heads = np.empty(len(keys), dtype=bool)
+    heads[0] = True
+    np.not_equal(in_order[1:], in_order[:-1], out=heads[1:])
+    inverse = np.empty(len(keys), dtype=np.intp)
+    inverse[order] = np.cumsum(heads) - 1
+    return order[heads], inverse
 
 
 def _typed(sig, value):
