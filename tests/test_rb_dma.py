@@ -110,6 +110,11 @@ def _submitted(monkeypatch, sim):
         if sim_.dma_capture is None:  # submitted now, not recorded for later
             words.append((sim_.timeline.now, what))
     monkeypatch.setattr(sim_spi, "rtio_event", logged)
+
+    def one_by_one(self, transfers):  # a register write's words, each through rtio_event
+        for flags, length, div in transfers:
+            self._xfer(flags, length, div)
+    monkeypatch.setattr(sim_spi.SPIBus, "_write_words", one_by_one)
     play = sim_dma.CoreDMA._play
 
     def played(self, events, duration):

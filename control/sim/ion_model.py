@@ -196,6 +196,7 @@ class _Beam:
         self.amp, self.att = [1.0] * n, [0.0] * n
         self.params = (self.freq, self.phase, self.amp, self.att)
         self.switch_on = [False] * len(self.switches)
+        self._one_tone = len(self.dds) == 1 and len(self.switches) >= 1
         self.cfg_sw = [False] * n
         self.on = False
         self.on_since = None
@@ -215,6 +216,8 @@ class _Beam:
     def is_on(self):
         """Light reaches the ions: every tone's RF switch is on (its TTL ``switch[i]`` OR
         its Urukul ``cfg_sw`` bit); a beam without DDS needs all its switch TTLs on."""
+        if self._one_tone:  # one DDS tone and its switch TTL: the common beam
+            return self.switch_on[0] or self.cfg_sw[0]
         if not self.dds:
             return all(self.switch_on)
         for i in range(len(self.dds)):
@@ -374,6 +377,10 @@ class IonModel:
         self._pairs = [[(i, i | (1 << q)) for i in range(self.dim) if not i & (1 << q)]
                        for q in range(self.n)]
         self._unitaries = {}  # (Ω, δ, φ, T) -> pulse unitary at t0 = 0
+        # (beam, frequency, phase, amplitude, attenuation, length in mu) -> what a rotation
+        # segment does to each qubit at t0 = 0 (see ``_rotation_plan``); only without
+        # drift, which changes the beam's Rabi frequencies and resonances.
+        self._plans = {}
         self.t_state = 0  # time (mu) the state has been evolved to (for dephasing)
         self._routes = {}  # (device, signal) -> list of (beam, field, index)
         for beam in self.beams.values():
@@ -591,9 +598,11 @@ class IonModel:
         """Recorder callback: time-ordered arrays of released events."""
         if len(self._sid_routes) < len(self._recorder.signals):
             self._learn_signals()
-        sel = self._wanted[s]
+        if len(t) > 32:  # a signal without routes changes nothing: left out at once
+            sel = self._wanted[s]
+            t, s, v = t[sel], s[sel], v[sel]
         routes = self._sid_routes
-        for ti, si, vi in zip(t[sel].tolist(), s[sel].tolist(), v[sel].tolist()):
+        for ti, si, vi in zip(t.tolist(), s.tolist(), v.tolist()):
             for beam, field, i in routes[si]:
                 if field < SWITCH:  # a DDS parameter (inline: most events are these)
                     values = beam.params[field]
@@ -601,8 +610,24 @@ class IonModel:
                         if beam.on:
                             self._close(beam, ti)  # end one segment, start another
                         values[i] = vi
-                else:
-                    self._switch(beam, field, i, vi, ti)
+                else:  # a switch: ``_switch``, inlined
+                    flags = beam.switch_on if field == SWITCH else beam.cfg_sw
+                    flag = vi != 0
+                    if flags[i] == flag:
+                        continue
+                    flags[i] = flag
+                    now_on = (beam.switch_on[0] or beam.cfg_sw[0]) if beam._one_tone \
+                        else beam.is_on()  # is_on(), inlined for the common beam
+                    if beam.on:
+                        if not now_on:  # ``_close``, inlined; the beam is then off
+                            t0 = beam.on_since
+                            if t0 is not None and ti > t0:
+                                beam.history.append((t0, ti))
+                                self._apply_segment(beam, t0, ti)
+                            beam.on_since = None
+                    elif now_on:
+                        beam.on_since = ti
+                    beam.on = now_on
 
     def _switch(self, beam, field, i, value, t):
         flags = beam.switch_on if field == SWITCH else beam.cfg_sw
@@ -731,6 +756,37 @@ class IonModel:
         if self._t2 > 0:
             self._evolve_to(t0)
         period = self.ref_period
+        if beam.kind == "rotation" and not self._drift_slots:
+            # The common case, the same arithmetic as below with the pulse's per-qubit
+            # unitaries looked up once per distinct pulse rather than rebuilt each time.
+            key = (beam, beam.freq[0], beam.phase[0], beam.amp[0], beam.att[0], t1 - t0)
+            plan = self._plans.get(key)
+            if plan is None:
+                if len(self._plans) > 4096:
+                    self._plans.clear()
+                plan = self._plans[key] = self._rotation_plan(beam, (t1 - t0) * period)
+            rotations, addressed = plan
+            t0_s = t0 * period
+            psi = self.psi
+            pairs = self._pairs
+            for q, u00, u01, u10, u11, delta in rotations:
+                if delta:
+                    e = cmath.exp(1j * delta * t0_s)
+                    u01, u10 = u01 / e, u10 * e
+                for i, j in pairs[q]:  # _apply_1q, inlined
+                    a, b = psi[i], psi[j]
+                    psi[i] = u00 * a + u01 * b
+                    psi[j] = u10 * a + u11 * b
+            p1 = self._p1
+            if p1 > 0:  # _depolarize, inlined
+                rand = self._random
+                for q in addressed:
+                    if rand() < p1:
+                        self._pauli(int(rand() * 4), q)
+            self.pulses_applied += 1
+            if t1 > self.t_state:
+                self.t_state = t1
+            return
         duration = (t1 - t0) * period
         if beam.kind == "rotation":
             amplitude = beam.amplitude(0)
@@ -779,6 +835,23 @@ class IonModel:
                 for q in beam.qubits:
                     self._reset(q, self._prep_error)
         self.t_state = max(self.t_state, t1)
+
+    def _rotation_plan(self, beam, duration):
+        """What a segment of ``duration`` s of rotation beam ``beam``, at its present
+        tone, does: ``((q, u00, u01, u10, u11, δ) per qubit, addressed qubits)``, the
+        unitaries of a pulse starting at time 0 (conjugated by Rz(δ t0) when applied),
+        computed as the general branch of ``_apply_segment`` computes them."""
+        amplitude = beam.amplitude(0)
+        phi = TWO_PI * beam.phase[0]
+        drive = beam.freq[0] + self._detuning
+        rotations, addressed = [], []
+        for k, q in enumerate(beam.qubits):
+            omega = TWO_PI * beam.rabi_hz[k] * amplitude * self._over
+            delta = TWO_PI * (drive - beam.resonance_hz[k])
+            rotations.append((q,) + _pulse_unitary(omega, delta, phi, duration) + (delta,))
+            if abs(delta) <= 10 * omega:
+                addressed.append(q)
+        return tuple(rotations), tuple(addressed)
 
     @staticmethod
     def _ms_motion(beam, rate, duration):

@@ -33,6 +33,9 @@ SIM_DEVICE = "control_sim"
 CONFIG_KEYS = ("seed", "vcd", "slack", "model", "ref_period", "history_limit", "faults",
                "datasets")
 
+# The values of a pulse's two edges (``Simulation.pulse``).
+_EDGES = (1, 0)
+
 #: The faults a simulated device can be given (``faults={device: {fault: True}}``).
 FAULTS = ("disconnected", "stuck", "stuck_on")
 
@@ -149,6 +152,33 @@ class Simulation:
             # flush_every events rather than re-sorting the pending list on every output.
             rec.release(tl.cpu)
             rec.next_flush = len(rec._t) + rec.flush_every
+
+    def pulse(self, sig, duration, channel=None):
+        """``output(sig, 1)``, the cursor ``duration`` mu on, ``output(sig, 0)``: a TTL
+        pulse. When both edges are on time and no release is due between them (the common
+        case), both are submitted in this one call; else one by one, so that checks,
+        costs, records and releases are those of the two outputs whatever happens."""
+        tl = self.timeline
+        rec = self.recorder
+        times = rec._t
+        if self.dma_capture is None and len(times) + 2 < rec.next_flush:
+            start = tl.now
+            end = start + duration
+            cpu = tl.cpu
+            event = tl.event_mu
+            ready = cpu + tl.latency_mu  # the first edge's earliest time
+            if not tl.slack.enabled or (start >= ready and end >= ready + event):
+                tl.cpu = cpu + 2 * event
+                self.rtio_events += 2
+                sid = sig.id
+                times.extend((start, end))
+                rec._s.extend((sid, sid))
+                rec._v.extend(_EDGES)
+                tl.now = end
+                return
+        self.output(sig, 1, channel)
+        tl.now += duration
+        self.output(sig, 0, channel)
 
     def wait_until(self, time_mu):
         """The CPU blocks until the RTIO counter reaches ``time_mu`` (an input read)."""

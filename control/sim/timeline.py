@@ -216,6 +216,16 @@ class TimeManager:
         wrapped to charge the RPC's cost to the CPU once its arguments are evaluated."""
         kind = _rpc_kind(function)
         if kind is None:
+            if type(function) is types.MethodType:
+                # A kernel method of an object on a simulated core: straight to its body
+                # (the core's ``_kernel_call``), as the wrapper and ``Core.run`` would go.
+                info = getattr(function.__func__, "artiq_embedded", None)
+                if info is not None and info.core_name is not None and \
+                        getattr(info, "destination", None) is None:
+                    core = getattr(function.__self__, info.core_name, None)
+                    kernel_call = getattr(core, "_kernel_call", None)
+                    if kernel_call is not None and getattr(core, "tm", None) is self:
+                        return kernel_call(function)
             return function
         is_async = kind == "async"
 
@@ -337,7 +347,12 @@ class _ParallelRewriter(ast.NodeTransformer):
     def _loop(self, node):
         self.generic_visit(node)
         self.changed = True
-        node.body.insert(0, self._call("loop_step"))
+        # ``loop_step()``, inlined: ``tm.cpu += tm.loop_mu``
+        tm = ast.Name(id=self.tm, ctx=ast.Load())
+        node.body.insert(0, ast.AugAssign(
+            target=ast.Attribute(value=ast.Name(id=self.tm, ctx=ast.Load()), attr="cpu",
+                                 ctx=ast.Store()),
+            op=ast.Add(), value=ast.Attribute(value=tm, attr="loop_mu", ctx=ast.Load())))
         return node
 
     visit_For = visit_While = _loop
@@ -354,77 +369,116 @@ class _ParallelRewriter(ast.NodeTransformer):
         return node
 
 
-_cache: dict[tuple[types.CodeType, int], object] = {}
+_cache: dict[tuple[types.CodeType, int, bool], object] = {}
 # The name rewritten kernels see the time manager's ``routes`` under.
 _ROUTES_NAME = "_control_sim_routes"
 
 
-def transform_kernel(function, time_manager_holder):
+def transform_kernel(function, time_manager_holder, charge_call=False):
     """The function to run for kernel ``function`` on the simulator.
 
     ``time_manager_holder`` is the object the rewritten code calls (``enter_parallel``,
-    ``parallel_branch_start``, ``parallel_branch_end``, ``exit_parallel``, ``loop_step``,
-    ``routes``). Functions without ``parallel`` blocks, loops or calls that could be RPCs
-    are returned unchanged; the others are rewritten once and cached by code object.
+    ``parallel_branch_start``, ``parallel_branch_end``, ``exit_parallel``, ``routes``;
+    each loop iteration adds its ``loop_mu`` to its ``cpu``, as ``loop_step`` does).
+    Functions without ``parallel`` blocks, loops or calls that could be RPCs are returned
+    unchanged; the others are rewritten once and cached by code object (the rewrite is
+    compiled once, whatever the holder). With ``charge_call`` the function first adds the
+    holder's ``call_mu`` to its ``cpu`` (the cost of a kernel called from a kernel):
+    always rewritten, or None when its source cannot be read.
     """
     code = getattr(function, "__code__", None)
     if code is None:
-        return function
-    key = (code, id(time_manager_holder))
+        return None if charge_call else function
+    key = (code, id(time_manager_holder), charge_call)
     cached = _cache.get(key)
     if cached is not None:
         return cached
-    result = function
+    rewrite = _rewrites.get((code, charge_call))
+    if rewrite is None:
+        rewrite = _rewrites[(code, charge_call)] = _rewrite(function, charge_call)
+    maker, unreadable = rewrite
+    if unreadable and {"parallel", "interleave"} & set(code.co_names):
+        logger.warning("kernel %s uses parallel but its source is not available; on "
+                       "the simulator its statements run one after another",
+                       function.__qualname__)
+    if maker is None:
+        result = None if charge_call else function
+    else:
+        result = _make(function, maker, time_manager_holder)
+    if result is not None:
+        _cache[key] = result
+    return result
+
+
+# (code, charge_call) -> (the compiled maker of its rewrite or None, source unreadable)
+_rewrites: dict[tuple[types.CodeType, bool], tuple] = {}
+_TM_NAME = "_control_sim_tm"
+
+
+def _rewrite(function, charge_call):
+    """The rewrite of kernel ``function``, compiled: ``(maker, unreadable)``, ``maker``
+    None when there is nothing to rewrite or no source to read (``unreadable``)."""
     try:
         source = textwrap.dedent(inspect.getsource(function))
         tree = ast.parse(source)
     except (OSError, TypeError, SyntaxError, IndentationError):
-        tree = None
-        if {"parallel", "interleave"} & set(code.co_names):
-            logger.warning("kernel %s uses parallel but its source is not available; on "
-                           "the simulator its statements run one after another",
-                           function.__qualname__)
-    if tree is not None and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
-        fn_node = tree.body[0]
-        fn_node.decorator_list = []
-        tm_name = "_control_sim_tm"
-        rewriter = _ParallelRewriter(tm_name)
-        fn_node.body = [rewriter.visit(stmt) for stmt in fn_node.body]
-        fn_node.body = [s for stmt in fn_node.body
-                        for s in (stmt if isinstance(stmt, list) else [stmt])]
-        if rewriter.changed:
-            result = _compile_like(function, fn_node, tm_name, time_manager_holder)
-    _cache[key] = result
-    return result
+        return None, True
+    if not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None, False
+    fn_node = tree.body[0]
+    fn_node.decorator_list = []
+    rewriter = _ParallelRewriter(_TM_NAME)
+    fn_node.body = [rewriter.visit(stmt) for stmt in fn_node.body]
+    fn_node.body = [s for stmt in fn_node.body
+                    for s in (stmt if isinstance(stmt, list) else [stmt])]
+    if charge_call:  # ``tm.cpu += tm.call_mu`` before the body
+        fn_node.body.insert(0, ast.AugAssign(
+            target=ast.Attribute(value=ast.Name(id=_TM_NAME, ctx=ast.Load()),
+                                 attr="cpu", ctx=ast.Store()),
+            op=ast.Add(), value=ast.Attribute(value=ast.Name(id=_TM_NAME, ctx=ast.Load()),
+                                              attr="call_mu", ctx=ast.Load())))
+    if not (rewriter.changed or charge_call):
+        return None, False
+    return _compile_maker(function, fn_node), False
 
 
-def _compile_like(function, fn_node, tm_name, holder):
-    """Compile ``fn_node`` with the globals, closure and ``__class__`` cell of
-    ``function``, so that names, closures and zero-argument ``super()`` still resolve."""
-    code = function.__code__
+def _maker_freevars(code):
+    """The names the maker of a rewrite of ``code`` takes before the time manager's: the
+    function's free variables, and ``__class__`` (for ``super()``)."""
     freevars = list(code.co_freevars)
-    cells = list(function.__closure__ or ())
     if "__class__" not in freevars:
         freevars.append("__class__")
-        cells.append(None)
+    return freevars
+
+
+def _compile_maker(function, fn_node):
+    """Compile a function that makes ``fn_node`` as a closure over ``function``'s free
+    variables, ``__class__`` and the time manager with its routes, so that names,
+    closures and zero-argument ``super()`` still resolve."""
+    code = function.__code__
     maker = ast.FunctionDef(
         name="_control_sim_make",
         args=ast.arguments(posonlyargs=[],
-                           args=[ast.arg(arg=n) for n in freevars + [tm_name, _ROUTES_NAME]],
+                           args=[ast.arg(arg=n) for n in _maker_freevars(code) +
+                                 [_TM_NAME, _ROUTES_NAME]],
                            kwonlyargs=[], kw_defaults=[], defaults=[]),
         body=[fn_node, ast.Return(value=ast.Name(id=fn_node.name, ctx=ast.Load()))],
         decorator_list=[], returns=None, type_params=[])
     module = ast.Module(body=[maker], type_ignores=[])
     ast.fix_missing_locations(module)
     ast.increment_lineno(module, code.co_firstlineno - 1)
+    return compile(module, code.co_filename, "exec")
+
+
+def _make(function, maker, holder):
+    """The rewritten ``function`` for ``holder``: the compiled ``maker`` run in
+    ``function``'s globals with its closure's values and ``__class__``."""
+    code = function.__code__
     namespace = {}
-    exec(compile(module, code.co_filename, "exec"), function.__globals__, namespace)
-    values = []
-    for _name, cell in zip(freevars, cells):
-        if cell is None:
-            values.append(_owner_class(function))
-        else:
-            values.append(cell.cell_contents)
+    exec(maker, function.__globals__, namespace)
+    cells = list(function.__closure__ or ())
+    values = [cells[k].cell_contents if k < len(cells) else _owner_class(function)
+              for k in range(len(_maker_freevars(code)))]
     new = namespace["_control_sim_make"](*values, holder, getattr(holder, "routes", None))
     new.__defaults__ = function.__defaults__
     new.__kwdefaults__ = function.__kwdefaults__

@@ -77,7 +77,8 @@ from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (DEFAULT_PROFILE, SPIT_DDS_RD, SPIT_DDS_WR,
                                         SPI_CONFIG, urukul_sta_pll_lock,
-                                        urukul_sta_smp_err, UrukulChannel, _i32)
+                                        urukul_sta_smp_err, UrukulChannel, _i32,
+                                        _int32_16bit)
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,13 @@ _VCO_RANGES_MHZ = ((370, 510), (420, 590), (500, 700), (600, 880), (700, 950), (
 
 _MS = 1e-3
 _US = 1e-6
+
+# The SPI transfers of a register write: the instruction byte, then the data (one
+# 16-bit transfer of both for write16). One ``SPIBus._write_words`` call submits them.
+_WRITE16 = ((SPI_CONFIG | SPI_END, 24, SPIT_DDS_WR),)
+_WRITE32 = ((SPI_CONFIG, 8, SPIT_DDS_WR), (SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR))
+_WRITE64 = ((SPI_CONFIG, 8, SPIT_DDS_WR), (SPI_CONFIG, 32, SPIT_DDS_WR),
+            (SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR))
 
 
 def _sysclk(refclk, clk_div, pll_en, pll_n, pll_vco, pll_cp):
@@ -240,6 +248,7 @@ class AD9910(UrukulChannel):
         self._ram = [0] * 1024
         self._pins = DEFAULT_PROFILE
         self._shown = (0.0, 0.0, 0.0)
+        self._tones = {}  # (profile word, CFR1, CFR2, ASF) -> output (see _refresh)
         self._warned = set()
         if 4 <= chip_select <= 7:
             self.cpld._attach(chip_select - 4, self)
@@ -285,20 +294,19 @@ class AD9910(UrukulChannel):
                 if dest not in (RAM_DEST_POW, RAM_DEST_POWASF) else shown[1]
             a = ((regs[_REG_ASF] >> 2) & 0x3fff) / float(0x3fff) \
                 if dest not in (RAM_DEST_ASF, RAM_DEST_POWASF) else shown[2]
+            if cfr1 & (0b11 << 6):  # digital core or DAC powered down
+                a = 0.0
+            new = (f, p, a)
         else:
+            # single tone: a function of these registers alone, decoded once per value
             word = regs[_REG_PROFILE0 + self._pins]
-            f = (word & 0xffffffff) / self.ftw_per_hz
-            p = ((word >> 32) & 0xffff) / 0x10000
-            if cfr1 & (1 << 9):  # OSK: the ASF register
-                asf = (regs[_REG_ASF] >> 2) & 0x3fff
-            elif regs[_REG_CFR2] & (1 << 24):
-                asf = (word >> 48) & 0x3fff
-            else:
-                asf = 0x3fff
-            a = asf / float(0x3fff)
-        if cfr1 & (0b11 << 6):  # digital core or DAC powered down
-            a = 0.0
-        new = (f, p, a)
+            key = (word, cfr1, regs[_REG_CFR2], regs[_REG_ASF])
+            new = self._tones.get(key)
+            if new is None:
+                if len(self._tones) >= 4096:
+                    self._tones.clear()
+                new = self._tones[key] = self._single_tone(word, cfr1, regs)
+            f, p, a = new
         sim = self.sim
         if sim.dma_capture is not None:
             shown = shown_for_trace(sim, self, shown)  # all of it, in a recording
@@ -328,6 +336,22 @@ class AD9910(UrukulChannel):
                 values.append(a)
             self._shown = new
 
+    def _single_tone(self, word, cfr1, regs):
+        """(frequency, phase, amplitude) the chip outputs in single tone with profile
+        word ``word`` and control register 1 ``cfr1``."""
+        f = (word & 0xffffffff) / self.ftw_per_hz
+        p = ((word >> 32) & 0xffff) / 0x10000
+        if cfr1 & (1 << 9):  # OSK: the ASF register
+            asf = (regs[_REG_ASF] >> 2) & 0x3fff
+        elif regs[_REG_CFR2] & (1 << 24):
+            asf = (word >> 48) & 0x3fff
+        else:
+            asf = 0x3fff
+        a = asf / float(0x3fff)
+        if cfr1 & (0b11 << 6):  # digital core or DAC powered down
+            a = 0.0
+        return (f, p, a)
+
     def _effective_ftw(self):
         regs = self._regs
         if regs[_REG_CFR2] & (1 << 16) and not regs[_REG_CFR1] & (1 << 31):
@@ -352,25 +376,21 @@ class AD9910(UrukulChannel):
     def write16(self, addr, data):
         """Write 16 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
         timeline by the SPI transfer (416 mu)."""
-        self.bus._xfer(SPI_CONFIG | SPI_END, 24, SPIT_DDS_WR)
+        self.bus._write_words(_WRITE16)
         self._pending[addr] = int(data) & 0xffff
 
     @portable
     def write32(self, addr, data):
         """Write 32 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
         timeline by the SPI transfers (704 mu)."""
-        self.bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
-        self.bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)
+        self.bus._write_words(_WRITE32)
         self._pending[addr] = int(data) & 0xffffffff
 
     @portable
     def write64(self, addr, data_high, data_low):
         """Write 64 bits to register ``addr`` (active at the next IO_UPDATE). Advances the
         timeline by the SPI transfers (1248 mu)."""
-        bus = self.bus
-        bus._xfer(SPI_CONFIG, 8, SPIT_DDS_WR)
-        bus._xfer(SPI_CONFIG, 32, SPIT_DDS_WR)
-        bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)
+        self.bus._write_words(_WRITE64)
         self._pending[addr] = ((int(data_high) & 0xffffffff) << 32) | \
             (int(data_low) & 0xffffffff)
 
@@ -545,6 +565,8 @@ class AD9910(UrukulChannel):
         """Write a single-tone profile (or the FTW/POW/ASF registers) and pulse
         IO_UPDATE; returns the POW written (with the phase-tracking offset)."""
         ftw = int(ftw) & 0xffffffff
+        if isinstance(asf, np.integer):
+            asf = int(asf)  # the same value; Python's int arithmetic is the faster
         if ftw / self.ftw_per_hz > self._max_frequency:
             raise ValueError("{}: FTW {:#x} is {} Hz, above {:g} Hz (0.4 x sysclk; "
                              "simulator check)".format(self._key, ftw, ftw / self.ftw_per_hz,
@@ -574,7 +596,10 @@ class AD9910(UrukulChannel):
             if ref_time_mu >= 0:
                 pow_ = self._tracking_pow(pow_, ftw, ref_time_mu)
         if ram_destination == -1:
-            self.write64(_REG_PROFILE0 + profile, (asf << 16) | (pow_ & 0xffff), ftw)
+            # write64(_REG_PROFILE0 + profile, (asf << 16) | (pow_ & 0xffff), ftw), inlined
+            self.bus._write_words(_WRITE64)
+            self._pending[_REG_PROFILE0 + profile] = \
+                ((int((asf << 16) | (pow_ & 0xffff)) & 0xffffffff) << 32) | ftw
         else:
             self._write_tone_registers(ram_destination, ftw, pow_, asf)
         tl.now += int(self.sync_data.io_update_delay)
@@ -582,7 +607,7 @@ class AD9910(UrukulChannel):
         tl.now &= ~7
         if clears_phase:
             self.set_cfr1()  # the next IO_UPDATE leaves the accumulator running
-        return np.int32(pow_)
+        return _int32_16bit(pow_)
 
     def _tracking_pow(self, pow_, ftw, ref_time_mu):
         """``pow_`` plus the phase a tone of ``ftw`` has gone through since
@@ -673,7 +698,8 @@ class AD9910(UrukulChannel):
     @portable
     def turns_to_pow(self, turns):
         """The 16-bit phase offset word of ``turns``."""
-        return np.int32(int(_i32(round(turns * 0x10000))) & 0xffff)
+        # the low 16 bits of the int32 wrap are those of the integer itself
+        return _int32_16bit(int(round(turns * 0x10000)) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):

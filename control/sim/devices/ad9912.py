@@ -39,7 +39,7 @@ from control.sim.devices.dma import shown_for_trace
 from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (SPIT_DDS_RD, SPIT_DDS_WR, SPI_CONFIG, UrukulChannel,
-                                        _i32)
+                                        _i32, _int32_16bit)
 
 __all__ = ["AD9912"]
 
@@ -62,6 +62,11 @@ _PRODUCT_ID = 0x1982
 _US = 1e-6
 _MS = 1e-3
 _NS = 1e-9
+
+# ``set_mu``'s stream: the POW1 address, POW1, POW0, FTW5, FTW4, then FTW3..FTW0 (one
+# ``SPIBus._write_words`` call).
+_SET_MU_WORDS = ((SPI_CONFIG, 16, SPIT_DDS_WR), (SPI_CONFIG, 32, SPIT_DDS_WR),
+                 (SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR))
 
 _FTW_SCALE = np.int64(1) << 48      # FTW units per turn of the 48-bit accumulator
 _REFCLK_DIVIDER = (1, 1, 2, 4)      # per CPLD ``clk_div``
@@ -172,8 +177,8 @@ class AD9912(UrukulChannel):
         IO_UPDATE). Advances the timeline by the two SPI transfers (448 mu for a byte)."""
         if not 0 < length <= 4:
             raise AssertionError("AD9912 write length {} outside 1-4".format(length))
-        self.bus._xfer(SPI_CONFIG, 16, SPIT_DDS_WR)
-        self.bus._xfer(SPI_CONFIG | SPI_END, length * 8, SPIT_DDS_WR)
+        self.bus._write_words(((SPI_CONFIG, 16, SPIT_DDS_WR),
+                               (SPI_CONFIG | SPI_END, length * 8, SPIT_DDS_WR)))
         self._store(addr, data, length)
 
     @portable
@@ -220,10 +225,7 @@ class AD9912(UrukulChannel):
         if not 0 <= pow_ <= 0xffff:
             raise ValueError("{}: POW {} outside 0-0xffff (simulator check)".format(
                 self._key, pow_))
-        bus = self.bus
-        bus._xfer(SPI_CONFIG, 16, SPIT_DDS_WR)     # address POW1, streaming
-        bus._xfer(SPI_CONFIG, 32, SPIT_DDS_WR)     # POW1, POW0, FTW5, FTW4
-        bus._xfer(SPI_CONFIG | SPI_END, 32, SPIT_DDS_WR)  # FTW3..FTW0
+        self.bus._write_words(_SET_MU_WORDS)
         self._store(_POW_HIGH, (int(pow_) << 16) | ((ftw >> 32) & 0xffff), 4)
         self._store(_FTW_LOW_WORD_HIGH, ftw & 0xffffffff, 4)
         self.io_update.pulse(10 * _NS)
@@ -251,7 +253,8 @@ class AD9912(UrukulChannel):
     @portable
     def turns_to_pow(self, phase):
         """The phase offset word of ``phase`` turns (14 bits a turn, 16 kept)."""
-        return np.int32(int(_i32(round((1 << 14) * phase))) & 0xffff)
+        # the low 16 bits of the int32 wrap are those of the integer itself
+        return _int32_16bit(int(round((1 << 14) * phase)) & 0xffff)
 
     @portable
     def pow_to_turns(self, pow_):

@@ -15,6 +15,7 @@ Not modelled (they raise ``NotImplementedError`` naming themselves): compiling k
 """
 import itertools
 import linecache
+import types
 
 import numpy as np
 
@@ -67,6 +68,50 @@ class Core:
         self.sim.install()
         self.tm = self.sim.timeline
         self._bodies = {}  # kernel wrapper -> its Python body on this core's timeline
+        self._nested = {}  # the same, charging the call's cost (``_kernel_call``)
+        self._functions = {}  # kernel wrapper -> its Python function
+
+    def _python(self, function):
+        """The Python function of kernel ``function`` (its ``@kernel`` wrapper)."""
+        python = self._functions.get(function)
+        if python is None:
+            python = function.artiq_embedded.function
+            if isinstance(python, str):  # kernel_from_string: the compiler reads the text
+                python = _function_from_source(python)
+            self._functions[function] = python
+        return python
+
+    def _body(self, function):
+        """The Python body that runs kernel ``function`` (its ``@kernel`` wrapper) on this
+        core, rewritten once (:func:`~control.sim.timeline.transform_kernel`)."""
+        body = self._bodies.get(function)
+        if body is None:
+            body = self._bodies[function] = transform_kernel(self._python(function),
+                                                             self.tm)
+        return body
+
+    def _kernel_call(self, method):
+        """What a running kernel's call of kernel method ``method`` (bound to its object,
+        whose core this is) calls: the call's CPU cost, then the method's body, as
+        :meth:`run` does for a kernel called from a kernel, without going through the
+        ``@kernel`` wrapper and :meth:`run` (the time manager's routes keep it for the
+        rest of the kernel run): the body rewritten to charge the cost itself, bound to
+        the object."""
+        function = method.__func__
+        nested = self._nested.get(function)
+        if nested is None:
+            nested = self._nested[function] = transform_kernel(
+                self._python(function), self.tm, charge_call=True)
+        if nested is not None:
+            return types.MethodType(nested, method.__self__)
+        body = self._body(function)  # no source to rewrite: the cost, then the body
+        obj = method.__self__
+        tm = self.tm
+
+        def call(*args, **kwargs):
+            tm.cpu += tm.call_mu
+            return body(obj, *args, **kwargs)
+        return call
 
     def run(self, function, args, kwargs):
         """Run a kernel: as Python, with ``parallel`` blocks rewritten to ARTIQ's
@@ -76,10 +121,7 @@ class Core:
         sim = self.sim
         body = self._bodies.get(function)
         if body is None:
-            python = function.artiq_embedded.function
-            if isinstance(python, str):  # kernel_from_string: the compiler reads the text
-                python = _function_from_source(python)
-            body = self._bodies[function] = transform_kernel(python, self.tm)
+            body = self._body(function)
         if sim.kernel_depth:  # a kernel calling a kernel: the hot path
             self.tm.cpu += self.tm.call_mu
             return body(*args, **kwargs)

@@ -4,7 +4,8 @@ The chips on the bus (the CPLD's registers and attenuators, the DDS chips) are s
 by their own drivers, which know what each transfer means; the bus only keeps time. Each
 configuration or data word is one RTIO output event (:func:`~control.sim.devices.rtio.
 rtio_event`: the slack check and CPU cost, not recorded), so an SPI-heavy sequence can
-underflow as it does on hardware.
+underflow as it does on hardware. A register write's words go in one call
+(``SPIBus._write_words``), with the same checks, costs and underflow as word by word.
 
 Timing, in machine units, with ``P`` the coarse RTIO period (``core.ref_multiplier``, 8):
 
@@ -63,6 +64,7 @@ class SPIBus:
         self._what = name
         self._flags = 0
         self._inputs = deque()  # end times of transfers whose data comes back
+        self._plans = {}  # transfers -> _WritePlan (see _write_words)
         self.update_xfer_duration_mu(0, 0)
 
     @portable
@@ -139,9 +141,73 @@ class SPIBus:
             self._inputs.append(tl.now)
         return tl.now
 
+    def _write_words(self, transfers):
+        """The write-only transfers ``transfers`` (``(flags, length, div)`` each, none with
+        ``SPI_INPUT``) one after another, as that many :meth:`_xfer` calls make them.
+
+        A DDS register write is two to three transfers, four to six RTIO events: outside a
+        DMA recording they are submitted at once when none of them can underflow (one
+        comparison against the least slack of the sequence), else one by one, so that
+        the late one raises with the same state as it would alone."""
+        plan = self._plans.get(transfers)
+        if plan is None:
+            plan = self._plans[transfers] = _WritePlan(transfers, self.ref_period_mu)
+        sim, tl = self.sim, self._tl
+        if sim.dma_capture is None:
+            event_mu = tl.event_mu
+            if plan.event_mu != event_mu:
+                plan.set_event_mu(event_mu)
+            now = tl.now
+            if not tl.slack.enabled or now + plan.least >= tl.cpu + tl.latency_mu:
+                tl.cpu += plan.cpu_mu
+                sim.rtio_events += plan.events
+                tl.now = now + plan.duration
+                self._flags = plan.flags
+                self.xfer_duration_mu = plan.last_duration
+                return
+        for flags, length, div in transfers:
+            self._xfer(flags, length, div)
+
     def _read_at(self, t_end):
         """The CPU waits for the data of the transfer that ended at ``t_end``."""
         pending = self._inputs
         if pending and pending[0] == t_end:
             pending.popleft()
         self.sim.wait_until(t_end)
+
+
+class _WritePlan:
+    """The RTIO events of a sequence of write transfers, relative to its start: when each
+    is submitted, how far the cursor moves, and the least ``time - k * event_mu`` over
+    the k-th event (no event underflows iff the start plus this is at least the CPU
+    estimate plus the latency)."""
+    __slots__ = ("offsets", "duration", "flags", "last_duration", "events", "event_mu",
+                 "least", "cpu_mu")
+
+    def __init__(self, transfers, period):
+        offsets, t = [], 0
+        for flags, length, div in transfers:
+            if not 1 <= length <= _MAX_LENGTH:
+                raise ValueError("Invalid SPI transfer length")
+            if not 2 <= div <= _MAX_DIVIDER:
+                raise ValueError("Invalid SPI clock divider")
+            if flags & SPI_INPUT:
+                raise ValueError("a write plan has no input transfer")
+            self.last_duration = ((length + 1) * div + 1) * period
+            self.flags = flags
+            offsets.append(t)   # the configuration word
+            t += period
+            offsets.append(t)   # the data word
+            t += self.last_duration
+        self.offsets = tuple(offsets)
+        self.duration = t
+        self.events = len(offsets)
+        self.event_mu = None
+        self.least = self.cpu_mu = 0
+
+    def set_event_mu(self, event_mu):
+        """Recompute the least slack and the CPU cost for an event cost of
+        ``event_mu``."""
+        self.event_mu = event_mu
+        self.least = min(t - k * event_mu for k, t in enumerate(self.offsets))
+        self.cpu_mu = self.events * event_mu

@@ -51,7 +51,8 @@ from collections import deque
 
 import numpy as np
 
-from control.lang import portable
+from control.lang import RTIOUnderflow, portable
+from control.mu import round_half_away
 from control.sim.devices.rtio import one_channel, rtio_event
 
 __all__ = ["TTLOut", "TTLInOut", "TTLClockGen", "COUNT_READS_EACH_EVENT"]
@@ -90,8 +91,10 @@ class _TTLBase:
         # ``output`` (one call, no wrapper); a TTL with a fault, edge hooks or an input
         # side goes through ``_special_output``.
         self._out = self.sim.output
+        self._plain = True  # ``_out`` is ``sim.output``: pulses go through ``sim.pulse``
         if self._stuck_on:
             self._out = self._special_output
+            self._plain = False
 
     get_rtio_channels = staticmethod(one_channel)
 
@@ -100,6 +103,7 @@ class _TTLBase:
         it on its IO_UPDATE line)."""
         self._hooks.append(hook)
         self._out = self._special_output
+        self._plain = False
 
     def _special_output(self, sig, value, channel):
         if sig is self._sig_state:
@@ -140,6 +144,27 @@ class _TTLBase:
         # on; delay_mu(duration); off
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "mu")
+        sim = self.sim
+        if self._plain:
+            sim.pulse(self._sig_state, int(duration), self.channel)
+            return
+        if not self._stuck_on:
+            # _special_output(state, 1), the delay, _special_output(state, 0): the rising
+            # edge's hooks, both edges in one ``sim.pulse``, the level as the two calls
+            # leave it (also when an edge underflows)
+            if not self._level and self._hooks:
+                now = self._tl.now
+                for hook in self._hooks:
+                    hook(now)
+            submitted = sim.rtio_events
+            try:
+                sim.pulse(self._sig_state, int(duration), self.channel)
+            except RTIOUnderflow:
+                if sim.rtio_events != submitted:
+                    self._level = 1  # the rising edge went out, the falling one did not
+                raise
+            self._level = 0
+            return
         out = self._out
         out(self._sig_state, 1, self.channel)
         self._tl.now += int(duration)
@@ -152,10 +177,13 @@ class _TTLBase:
         # on; delay(duration) (rounded to the nearest mu, as the compiler does); off
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "s")
-        out = self._out
-        out(self._sig_state, 1, self.channel)
-        self._tl.take_time(duration)
-        out(self._sig_state, 0, self.channel)
+        try:
+            mu = round_half_away(duration / self._tl.ref_period)
+        except (ValueError, OverflowError):  # NaN or infinite: as on(), then delay fails
+            self._out(self._sig_state, 1, self.channel)
+            self._tl.take_time(duration)
+            raise
+        self.pulse_mu(mu)
 
 
 class TTLOut(_TTLBase):
@@ -200,6 +228,7 @@ class TTLInOut(_TTLBase):
         self._sig_oe = self.sim.signal(self._key, "oe", "bool", init=0)
         self._sig_sens = self.sim.signal(self._key, "sensitivity", "int", size=2, init=0)
         self._out = self._special_output  # keeps the output level for loopback sampling
+        self._plain = False
         self._oe = 0
         self._sens = 0
         self._open = None        # (time, edges per photon) of the open gate

@@ -661,6 +661,21 @@ class CPLD:
         self.sync.set_mu(ftw)
 
 
+# np.int32 of each 16-bit value made so far: a DDS returns one (a phase word) per pulse,
+# and a lookup costs a tenth of making the numpy scalar (immutable, so shared).
+_INT32_16BIT: dict[int, np.int32] = {}
+
+
+def _int32_16bit(x):
+    """``np.int32(x)`` for ``x`` an int in 0-0xffff (else made anew)."""
+    value = _INT32_16BIT.get(x)
+    if value is None:
+        value = np.int32(x)
+        if 0 <= x <= 0xffff:
+            _INT32_16BIT[x] = value
+    return value
+
+
 def _i32(x):
     """``x`` as an int32, wrapping as the core device does."""
     x = int(x) & 0xffffffff
