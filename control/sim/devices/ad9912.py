@@ -35,6 +35,7 @@ Fault (``sim.faults[key]``): ``stuck`` — the chip ignores IO_UPDATE.
 import numpy as np
 
 from control.lang import portable
+from control.mu import round_half_away
 from control.sim.devices.dma import shown_for_trace
 from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
@@ -55,6 +56,11 @@ _FTW_LOW = 0x1a6
 _FTW_HIGH = _FTW_LOW + 5
 _FTW_LOW_WORD_HIGH = _FTW_LOW + 3  # the top byte of the FTW's low 32 bits
 _POW_HIGH = 0x1ad
+# POW (2 bytes) then FTW (6 bytes), MSB first: 8 contiguous addresses, the order in which
+# set_mu streams them; set_mu stores and _io_update reads the tone as one 64-bit word
+_TONE_ADDRS = tuple(range(_POW_HIGH, _FTW_LOW - 1, -1))
+_TONE_ZEROS = (0,) * len(_TONE_ADDRS)
+_FTW_MASK = (1 << 48) - 1
 
 MAX_FREQUENCY_FRACTION = 0.4
 _PRODUCT_ID = 0x1982
@@ -115,6 +121,8 @@ class AD9912(UrukulChannel):
         self._regs = {_PRODUCT_ID_HIGH: _PRODUCT_ID >> 8, _PRODUCT_ID_HIGH - 1: _PRODUCT_ID & 0xff}
         self._pending = {}
         self._shown = (0.0, 0.0)
+        # set_mu's 10 ns IO_UPDATE pulse in mu, rounded once as pulse() rounds it each time
+        self._io_update_mu = round_half_away(10 * _NS / self._tl.ref_period)
         self.cpld._attach(chip_select - 4, self)
 
     # ---- the chip
@@ -136,8 +144,10 @@ class AD9912(UrukulChannel):
             return
         self._regs.update(self._pending)
         self._pending.clear()
-        ftw = self._word(self._regs, _FTW_HIGH, 6)
-        pow_ = self._word(self._regs, _POW_HIGH, 2) & 0x3fff
+        # the tone's 8 bytes in one go (as _word reads each of its registers)
+        word = int.from_bytes(bytes(map(self._regs.get, _TONE_ADDRS, _TONE_ZEROS)), "big")
+        ftw = word & _FTW_MASK
+        pow_ = (word >> 48) & 0x3fff
         new = (ftw / self.ftw_per_hz, pow_ / (1 << 14))
         shown = self._shown
         if sim.dma_capture is not None:
@@ -226,9 +236,11 @@ class AD9912(UrukulChannel):
             raise ValueError("{}: POW {} outside 0-0xffff (simulator check)".format(
                 self._key, pow_))
         self.bus._write_words(_SET_MU_WORDS)
-        self._store(_POW_HIGH, (int(pow_) << 16) | ((ftw >> 32) & 0xffff), 4)
-        self._store(_FTW_LOW_WORD_HIGH, ftw & 0xffffffff, 4)
-        self.io_update.pulse(10 * _NS)
+        # _store(_POW_HIGH, POW and the FTW's top 16 bits, 4) then
+        # _store(_FTW_LOW_WORD_HIGH, the FTW's low 32 bits, 4), as one 8-byte store
+        self._pending.update(zip(_TONE_ADDRS,
+                                 ((int(pow_) << 48) | ftw).to_bytes(8, "big")))
+        self.io_update.pulse_mu(self._io_update_mu)  # pulse(10 * _NS)
 
     @portable
     def get_mu(self):
