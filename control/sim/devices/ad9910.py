@@ -77,8 +77,8 @@ from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (DEFAULT_PROFILE, SPIT_DDS_RD, SPIT_DDS_WR,
                                         SPI_CONFIG, urukul_sta_pll_lock,
-                                        urukul_sta_smp_err, UrukulChannel, _i32,
-                                        _int32_16bit)
+                                        urukul_sta_smp_err, UrukulChannel, _INT32_16BIT,
+                                        _i32, _int32_16bit)
 
 logger = logging.getLogger(__name__)
 
@@ -581,9 +581,24 @@ class AD9910(UrukulChannel):
                                    RAM_DEST_POWASF):
             raise ValueError("{}: unknown RAM destination {} (simulator check)".format(
                 self._key, ram_destination))
+        tl = self._tl
+        if ram_destination == -1 and phase_mode == _PHASE_MODE_DEFAULT and \
+                self.phase_mode == PHASE_MODE_CONTINUOUS:
+            # The common case (a single-tone profile, continuous phase): the steps below
+            # without their branches
+            tl.now &= ~7
+            written = pow_
+            pow_ = int(pow_)
+            self.bus._write_words(_WRITE64)
+            self._pending[_REG_PROFILE0 + profile] = \
+                ((int((asf << 16) | (pow_ & 0xffff)) & 0xffffffff) << 32) | ftw
+            tl.now += int(self.sync_data.io_update_delay)
+            self.io_update.pulse_mu(8)
+            tl.now &= ~7
+            # np.int32(pow_) is the np.int32 given (turns_to_pow's) when it is one
+            return written if type(written) is np.int32 else _int32_16bit(pow_)
         mode = self.phase_mode if phase_mode == _PHASE_MODE_DEFAULT else phase_mode
         clears_phase = mode != PHASE_MODE_CONTINUOUS
-        tl = self._tl
         tl.now &= ~7  # align to the coarse RTIO clock (SYNC_CLK)
         pow_ = int(pow_)
         if clears_phase:
@@ -699,7 +714,9 @@ class AD9910(UrukulChannel):
     def turns_to_pow(self, turns):
         """The 16-bit phase offset word of ``turns``."""
         # the low 16 bits of the int32 wrap are those of the integer itself
-        return _int32_16bit(int(round(turns * 0x10000)) & 0xffff)
+        pow_ = int(round(turns * 0x10000)) & 0xffff
+        value = _INT32_16BIT.get(pow_)  # _int32_16bit, its lookup inlined
+        return value if value is not None else _int32_16bit(pow_)
 
     @portable
     def pow_to_turns(self, pow_):

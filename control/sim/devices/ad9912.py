@@ -40,7 +40,7 @@ from control.sim.devices.dma import shown_for_trace
 from control.sim.devices.rtio import record_effect
 from control.sim.devices.spi import SPI_END, SPI_INPUT
 from control.sim.devices.urukul import (SPIT_DDS_RD, SPIT_DDS_WR, SPI_CONFIG, UrukulChannel,
-                                        _i32, _int32_16bit)
+                                        _INT32_16BIT, _i32, _int32_16bit)
 
 __all__ = ["AD9912"]
 
@@ -266,7 +266,9 @@ class AD9912(UrukulChannel):
     def turns_to_pow(self, phase):
         """The phase offset word of ``phase`` turns (14 bits a turn, 16 kept)."""
         # the low 16 bits of the int32 wrap are those of the integer itself
-        return _int32_16bit(int(round((1 << 14) * phase)) & 0xffff)
+        pow_ = int(round((1 << 14) * phase)) & 0xffff
+        value = _INT32_16BIT.get(pow_)  # _int32_16bit, its lookup inlined
+        return value if value is not None else _int32_16bit(pow_)
 
     @portable
     def pow_to_turns(self, pow_):

@@ -54,6 +54,7 @@ import numpy as np
 from control.lang import RTIOUnderflow, portable
 from control.mu import round_half_away
 from control.sim.devices.rtio import one_channel, rtio_event
+from control.sim.simulation import _EDGES
 
 __all__ = ["TTLOut", "TTLInOut", "TTLClockGen", "COUNT_READS_EACH_EVENT"]
 
@@ -145,30 +146,55 @@ class _TTLBase:
         if duration < 0:
             _check_duration(self._key, duration, "pulse", "mu")
         sim = self.sim
-        if self._plain:
-            sim.pulse(self._sig_state, int(duration), self.channel)
-            return
-        if not self._stuck_on:
+        plain = self._plain
+        if not plain:
+            if self._stuck_on:
+                out = self._out
+                out(self._sig_state, 1, self.channel)
+                self._tl.now += int(duration)
+                out(self._sig_state, 0, self.channel)
+                return
             # _special_output(state, 1), the delay, _special_output(state, 0): the rising
-            # edge's hooks, both edges in one ``sim.pulse``, the level as the two calls
-            # leave it (also when an edge underflows)
+            # edge's hooks, both edges as ``sim.pulse`` submits them, the level as the two
+            # calls leave it (also when an edge underflows)
             if not self._level and self._hooks:
                 now = self._tl.now
                 for hook in self._hooks:
                     hook(now)
             submitted = sim.rtio_events
-            try:
-                sim.pulse(self._sig_state, int(duration), self.channel)
-            except RTIOUnderflow:
-                if sim.rtio_events != submitted:
-                    self._level = 1  # the rising edge went out, the falling one did not
-                raise
-            self._level = 0
+        duration = int(duration)
+        # ``sim.pulse``'s common case (both edges on time, no release due), inlined: the
+        # same checks, costs and records without its frame; otherwise ``sim.pulse``
+        rec = sim.recorder
+        times = rec._t
+        if sim.dma_capture is None and len(times) + 2 < rec.next_flush:
+            tl = self._tl
+            start = tl.now
+            end = start + duration
+            cpu = tl.cpu
+            event = tl.event_mu
+            ready = cpu + tl.latency_mu
+            if not tl.slack.enabled or (start >= ready and end >= ready + event):
+                tl.cpu = cpu + 2 * event
+                sim.rtio_events += 2
+                sid = self._sig_state.id
+                times.extend((start, end))
+                rec._s.extend((sid, sid))
+                rec._v.extend(_EDGES)
+                tl.now = end
+                if not plain:
+                    self._level = 0
+                return
+        if plain:
+            sim.pulse(self._sig_state, duration, self.channel)
             return
-        out = self._out
-        out(self._sig_state, 1, self.channel)
-        self._tl.now += int(duration)
-        out(self._sig_state, 0, self.channel)
+        try:
+            sim.pulse(self._sig_state, duration, self.channel)
+        except RTIOUnderflow:
+            if sim.rtio_events != submitted:
+                self._level = 1  # the rising edge went out, the falling one did not
+            raise
+        self._level = 0
 
     @portable
     def pulse(self, duration):

@@ -285,6 +285,7 @@ class CPLD:
         self._cfg_hw = int(self.cfg_reg)
         self._att_hw = int(att) & 0xffffffff
         self._channels = [None] * 4   # attached DDS drivers
+        self._attached = ()
         self._sig_att = [None] * 4
         self._sig_sw = [None] * 4
         self._find_channels(dmgr)
@@ -329,6 +330,8 @@ class CPLD:
     def _attach(self, channel, dds):
         """Called by the constructor of the DDS channel ``channel`` (0-3)."""
         self._channels[channel] = dds
+        # what an IO_UPDATE edge goes through: the attached chips, in channel order
+        self._attached = tuple(d for d in self._channels if d is not None)
         sig = self._sig_att[channel]
         if sig is None or sig.device != dds._key:
             self._register_channel(channel, dds._key)
@@ -373,8 +376,8 @@ class CPLD:
 
     def _io_update_edge(self, t):
         """A rising edge of IO_UPDATE: every DDS chip on the board updates."""
-        for dds in self._channels:
-            if dds is not None and dds._pending:  # a chip with nothing buffered keeps all
+        for dds in self._attached:
+            if dds._pending:  # a chip with nothing buffered keeps all
                 dds._io_update(t)
 
     def _latch_att(self, att_reg, t):
