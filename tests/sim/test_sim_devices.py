@@ -203,6 +203,15 @@ class Exp:
         return t0, t1, self.urukul1_ch0.get()
 
     @kernel
+    def dds_9912_write_after_set(self, ftw, pow_, new_pow):
+        self.core.break_realtime()
+        self.urukul1_ch0.set_mu(ftw, pow_)
+        self.urukul1_ch0.write(0x1ad, new_pow, 2)  # the POW register alone
+        self.urukul1_ch0.io_update.pulse(10 * ns)
+        self.core.break_realtime()
+        return self.urukul1_ch0.get_mu()
+
+    @kernel
     def cpld_ops(self):
         self.core.break_realtime()
         t0 = now_mu()
@@ -506,6 +515,15 @@ def test_ad9912_set_and_get(crate):
         k.sim.events("urukul1_ch0", "amplitude")  # the AD9912 has no amplitude
     with pytest.raises(ValueError, match="outside 0-4e\\+08 Hz"):
         k.dds_9912(401e6, 0.0)
+
+
+def test_ad9912_io_update_after_a_register_write_reads_the_registers(crate):
+    # the tone set_mu hands its own IO_UPDATE is not what a later IO_UPDATE takes
+    k = Exp(crate, "urukul1_ch0")
+    ftw, pow_ = k.dds_9912_write_after_set(0x123456789a, 0x1000, 0x2abc)
+    assert (int(ftw), int(pow_)) == (0x123456789a, 0x2abc)
+    phases = [v for _, _, v in events(k.sim, "urukul1_ch0", "phase")]
+    assert phases == [0x1000 / (1 << 14), 0x2abc / (1 << 14)]
 
 
 def test_cpld_records_attenuation_and_switch_on_the_channel(crate):

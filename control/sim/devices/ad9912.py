@@ -120,6 +120,10 @@ class AD9912(UrukulChannel):
         # byte registers: active, and the I/O buffer waiting for IO_UPDATE
         self._regs = {_PRODUCT_ID_HIGH: _PRODUCT_ID >> 8, _PRODUCT_ID_HIGH - 1: _PRODUCT_ID & 0xff}
         self._pending = {}
+        # The tone word (POW << 48 | FTW) when set_mu wrote all of it last: what the
+        # pending bytes at _TONE_ADDRS hold, so IO_UPDATE need not gather them; None once
+        # anything else is stored or the buffer is taken
+        self._pending_tone = None
         self._shown = (0.0, 0.0)
         # set_mu's 10 ns IO_UPDATE pulse in mu, rounded once as pulse() rounds it each time
         self._io_update_mu = round_half_away(10 * _NS / self._tl.ref_period)
@@ -141,11 +145,17 @@ class AD9912(UrukulChannel):
         faults = sim.faults
         if faults and (faults.get(self._key) or {}).get("stuck"):
             self._pending.clear()
+            self._pending_tone = None
             return
         self._regs.update(self._pending)
         self._pending.clear()
-        # the tone's 8 bytes in one go (as _word reads each of its registers)
-        word = int.from_bytes(bytes(map(self._regs.get, _TONE_ADDRS, _TONE_ZEROS)), "big")
+        word = self._pending_tone
+        if word is None:
+            # the tone's 8 bytes in one go (as _word reads each of its registers)
+            word = int.from_bytes(bytes(map(self._regs.get, _TONE_ADDRS, _TONE_ZEROS)),
+                                  "big")
+        else:
+            self._pending_tone = None
         ftw = word & _FTW_MASK
         pow_ = (word >> 48) & 0x3fff
         new = (ftw / self.ftw_per_hz, pow_ / (1 << 14))
@@ -178,6 +188,7 @@ class AD9912(UrukulChannel):
         takes an MSB-first transfer."""
         raw = (int(data) & ((1 << (8 * nbytes)) - 1)).to_bytes(nbytes, "big")
         self._pending.update(zip(range(addr, addr - nbytes, -1), raw))
+        self._pending_tone = None
 
     # ---- register access
 
@@ -238,8 +249,9 @@ class AD9912(UrukulChannel):
         self.bus._write_words(_SET_MU_WORDS)
         # _store(_POW_HIGH, POW and the FTW's top 16 bits, 4) then
         # _store(_FTW_LOW_WORD_HIGH, the FTW's low 32 bits, 4), as one 8-byte store
-        self._pending.update(zip(_TONE_ADDRS,
-                                 ((int(pow_) << 48) | ftw).to_bytes(8, "big")))
+        word = (int(pow_) << 48) | ftw
+        self._pending.update(zip(_TONE_ADDRS, word.to_bytes(8, "big")))
+        self._pending_tone = word
         self.io_update.pulse_mu(self._io_update_mu)  # pulse(10 * _NS)
 
     @portable
