@@ -768,15 +768,31 @@ class IonModel:
             rotations, addressed = plan
             t0_s = t0 * period
             psi = self.psi
-            pairs = self._pairs
-            for q, u00, u01, u10, u11, delta in rotations:
-                if delta:
-                    e = cmath.exp(1j * delta * t0_s)
-                    u01, u10 = u01 / e, u10 * e
-                for i, j in pairs[q]:  # _apply_1q, inlined
-                    a, b = psi[i], psi[j]
-                    psi[i] = u00 * a + u01 * b
-                    psi[j] = u10 * a + u11 * b
+            if self.dim == 4:
+                # Two qubits (the usual trap): the amplitudes in locals, the pairs
+                # unrolled; the same products and sums as the loop below, in its order
+                p0, p1, p2, p3 = psi
+                for q, u00, u01, u10, u11, delta in rotations:
+                    if delta:
+                        e = cmath.exp(1j * delta * t0_s)
+                        u01, u10 = u01 / e, u10 * e
+                    if q == 0:  # pairs (0, 1), (2, 3)
+                        p0, p1 = u00 * p0 + u01 * p1, u10 * p0 + u11 * p1
+                        p2, p3 = u00 * p2 + u01 * p3, u10 * p2 + u11 * p3
+                    else:  # q == 1: pairs (0, 2), (1, 3)
+                        p0, p2 = u00 * p0 + u01 * p2, u10 * p0 + u11 * p2
+                        p1, p3 = u00 * p1 + u01 * p3, u10 * p1 + u11 * p3
+                psi[0], psi[1], psi[2], psi[3] = p0, p1, p2, p3
+            else:
+                pairs = self._pairs
+                for q, u00, u01, u10, u11, delta in rotations:
+                    if delta:
+                        e = cmath.exp(1j * delta * t0_s)
+                        u01, u10 = u01 / e, u10 * e
+                    for i, j in pairs[q]:  # _apply_1q, inlined
+                        a, b = psi[i], psi[j]
+                        psi[i] = u00 * a + u01 * b
+                        psi[j] = u10 * a + u11 * b
             p1 = self._p1
             if p1 > 0:  # _depolarize, inlined
                 rand = self._random
