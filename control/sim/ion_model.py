@@ -382,13 +382,18 @@ class IonModel:
         # drift, which changes the beam's Rabi frequencies and resonances.
         self._plans = {}
         self.t_state = 0  # time (mu) the state has been evolved to (for dephasing)
-        self._routes = {}  # (device, signal) -> list of (beam, field, index)
+        # (device, signal) -> list of (beam, field, index, the beam's list that the field
+        # is kept in: params[field] or the switch flags; never replaced, so held here)
+        self._routes = {}
         for beam in self.beams.values():
             for i, dev in enumerate(beam.switches):
-                self._routes.setdefault((dev, "state"), []).append((beam, SWITCH, i))
+                self._routes.setdefault((dev, "state"), []).append(
+                    (beam, SWITCH, i, beam.switch_on))
             for i, dev in enumerate(beam.dds):
                 for name, field in _DDS_FIELDS.items():
-                    self._routes.setdefault((dev, name), []).append((beam, field, i))
+                    self._routes.setdefault((dev, name), []).append(
+                        (beam, field, i, beam.cfg_sw if field == CFG_SW
+                         else beam.params[field]))
         self._sid_routes = []  # signal id -> its routes (a list index is the fastest map)
         self._wanted = np.zeros(0, dtype=bool)  # signal id -> has routes
         self._recorder = None
@@ -603,15 +608,14 @@ class IonModel:
             t, s, v = t[sel], s[sel], v[sel]
         routes = self._sid_routes
         for ti, si, vi in zip(t.tolist(), s.tolist(), v.tolist()):
-            for beam, field, i in routes[si]:
+            for beam, field, i, values in routes[si]:
                 if field < SWITCH:  # a DDS parameter (inline: most events are these)
-                    values = beam.params[field]
                     if values[i] != vi:
                         if beam.on:
                             self._close(beam, ti)  # end one segment, start another
                         values[i] = vi
                 else:  # a switch: ``_switch``, inlined
-                    flags = beam.switch_on if field == SWITCH else beam.cfg_sw
+                    flags = values  # beam.switch_on if field == SWITCH else beam.cfg_sw
                     flag = vi != 0
                     if flags[i] == flag:
                         continue
