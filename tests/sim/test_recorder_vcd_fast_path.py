@@ -21,14 +21,10 @@ def _events(seed=5, n=4000):
     return out
 
 
-def _write(path, batched, monkeypatch):
+def _write(path, batched, event_by_event):
     rec = Recorder(str(path), flush_every=1 << 30)
     if not batched:
-        def one_by_one(t, s, v):
-            if rec._vcd is None:
-                rec._open_vcd()
-            rec._write_vcd_slow(t, s, v)
-        monkeypatch.setattr(rec, "_write_vcd", one_by_one)
+        event_by_event(rec)
     sigs = [rec.signal("ttl0", "state", "bool", init=0),
             rec.signal("att", "word", "int", size=8, init=0),
             rec.signal("dds", "frequency", "real", init=0.0),
@@ -44,8 +40,8 @@ def _write(path, batched, monkeypatch):
     return [line for line in lines if not line.startswith("$date")]
 
 
-def test_batched_vcd_text_is_pyvcds(tmp_path, monkeypatch):
-    fast = _write(tmp_path / "fast.vcd", True, monkeypatch)
-    slow = _write(tmp_path / "slow.vcd", False, monkeypatch)
+def test_batched_vcd_text_is_pyvcds(tmp_path, vcd_event_by_event):
+    fast = _write(tmp_path / "fast.vcd", True, vcd_event_by_event)
+    slow = _write(tmp_path / "slow.vcd", False, vcd_event_by_event)
     assert fast == slow
     assert any(line.startswith("r-0 ") for line in fast)  # -0.0 kept apart from 0.0

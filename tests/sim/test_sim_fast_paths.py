@@ -60,15 +60,11 @@ def test_write_words_is_the_transfers_one_by_one(slack):
     assert _write(True, 0, 0, slack, dma=True) == _write(False, 0, 0, slack, dma=True)
 
 
-def _vcd_text(path, batch, monkeypatch=None):
+def _vcd_text(path, batch, event_by_event=None):
     rec = Recorder(str(path), flush_every=1 << 30)
     rec.vcd_batch = batch
-    if monkeypatch is not None:  # pyvcd's own change(), event by event
-        def one_by_one(t, s, v):
-            if rec._vcd is None:
-                rec._open_vcd()
-            rec._write_vcd_slow(t, s, v)
-        monkeypatch.setattr(rec, "_write_vcd", one_by_one)
+    if event_by_event is not None:
+        event_by_event(rec)
     sigs = [rec.signal("ttl0", "state", "bool", init=0),
             rec.signal("att", "word", "int", size=8),
             rec.signal("dds", "frequency", "real", init=0.0),
@@ -91,9 +87,9 @@ def _vcd_text(path, batch, monkeypatch=None):
 
 
 @pytest.mark.parametrize("batch", [1, 300, 1 << 20])
-def test_queued_vcd_is_pyvcds_text(tmp_path, monkeypatch, batch):
+def test_queued_vcd_is_pyvcds_text(tmp_path, vcd_event_by_event, batch):
     fast = _vcd_text(tmp_path / "fast.vcd", batch)
-    slow = _vcd_text(tmp_path / "slow.vcd", batch, monkeypatch)
+    slow = _vcd_text(tmp_path / "slow.vcd", batch, vcd_event_by_event)
     assert fast == slow
     assert len(fast) > 1000
 
