@@ -252,9 +252,10 @@ def register_calibrations(subparsers):
     p.add_argument("--system", choices=systems.names(), required=True)
     p.add_argument("--dataset-db", required=True,
                    help="the dataset DB (e.g. the master's dataset_db.mdb)")
-    p.add_argument("--from", dest="source", default=None, metavar="sim|FILE.pyon",
-                   help="write values from the trap's simulator defaults ('sim') or from "
-                        "a PYON file of dataset name -> value")
+    p.add_argument("--from", dest="source", default=None, metavar="nominal|sim|FILE.pyon",
+                   help="write values from the trap's nominal values ('nominal': its "
+                        "design values, drivers/systems/<trap>/nominal.py), its simulated "
+                        "twin's datasets ('sim') or a PYON file of dataset name -> value")
     p.add_argument("--force", action="store_true",
                    help="replace values the DB already holds")
     p.add_argument("--show", action="store_true",
@@ -266,12 +267,14 @@ def _calibration_source(system, source):
     from control import pyon
     from control.errors import DatasetError
     from drivers import systems
+    if source == "nominal":
+        return systems.nominal_calibrations(system), "{}'s nominal values".format(system)
     if source == "sim":
         return systems.sim_config(system)["datasets"], "{}'s simulator defaults".format(
             system)
     if not os.path.isfile(source):
-        raise DatasetError("--from {}: no such file (give 'sim' or a PYON file)".format(
-            source))
+        raise DatasetError("--from {}: no such file (give 'nominal', 'sim' or a PYON "
+                           "file)".format(source))
     with open(source) as f:
         values = pyon.decode(f.read())
     if not isinstance(values, dict):

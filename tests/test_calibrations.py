@@ -1,6 +1,8 @@
 """``control calibrations``: what each trap's modules read, whether a dataset DB holds it,
 and writing a trap's starting set into a lab's DB without overwriting what is there."""
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -102,3 +104,24 @@ def test_a_trap_runs_on_its_twin_from_the_written_db_alone(tmp_path, capsys):
     assert main(["calibrations", "--system", "ca40", "--dataset-db", db, "--from", "sim"]) == 0
     assert main(args + ["--dataset-db", db]) == 0
     assert "readout.fidelity" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("system", systems.names())
+def test_nominal_values_are_the_starting_set_without_the_simulator(system, tmp_path, capsys):
+    nominal = systems.nominal_calibrations(system)
+    # the simulated twin starts from the trap's nominal values, and they are a full set
+    assert nominal == systems.sim_config(system)["datasets"]
+    assert [s.spec.key for s in check(_needs(system), nominal) if not s.usable] == []
+    db = str(tmp_path / "datasets.pyon")
+    assert main(["calibrations", "--system", system, "--dataset-db", db,
+                 "--from", "nominal"]) == 0
+    assert "calibrations of {} are set".format(system) in capsys.readouterr().out
+    with open(db) as f:
+        assert pyon.decode(f.read()) == nominal
+    # a lab's set-up reads them without loading the simulator
+    probe = ("import sys; from drivers import systems; systems.nominal_calibrations({!r}); "
+             "print(sorted(m for m in sys.modules if m.startswith('control.sim') or "
+             "m.endswith('.sim') or m.endswith('simkit')))").format(system)
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "[]"

@@ -48,10 +48,10 @@ def sim_config(name, **overrides):
 
 
 def nominal_calibrations(name):
-    """The trap's design values of its calibrations: the lab's settings (attenuations,
-    trap RF, oven) and the starting guesses of what the calibration graph measures. The
-    simulated twin starts from them (``sim.CALIBRATIONS``)."""
-    return dict(importlib.import_module(SYSTEMS[name] + ".sim").CALIBRATIONS)
+    """The trap's design values of its calibrations (its ``nominal.py``): the lab's
+    settings (attenuations, trap RF, oven) and the starting guesses of what the
+    calibration graph measures. The simulated twin starts from them."""
+    return dict(importlib.import_module(SYSTEMS[name] + ".nominal").NOMINAL)
 
 
 def setattr_system(env, default=None, group="System"):

@@ -1,5 +1,6 @@
-"""The simulated 40Ca+ trap: the ion model wired to this crate's channels, and the
-calibrations a simulated run starts from (a lab's dataset database holds the real ones).
+"""The simulated 40Ca+ trap: the ion model wired to this crate's channels. A simulated
+run starts from the trap's nominal calibrations (``nominal.py``; a lab's dataset database
+holds the real ones).
 
 The model is built from the trap's truth (``drivers.systems.simkit`` names its keys),
 which by default is the physics the calibrations describe (a perfectly calibrated trap),
@@ -32,6 +33,7 @@ import math
 import os
 
 from drivers.systems import simkit
+from drivers.systems.ca40.nominal import NOMINAL
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -40,27 +42,8 @@ def on_dds_grid(frequency):
     return simkit.on_dds_grid(frequency, bits=48)  # this crate's DDS tuning-word width
 
 
-CALIBRATIONS = {
-    "ca40.cooling.duration": 1e-3,
-    "ca40.pumping.duration": 30e-6,
-    "ca40.detection.window": 1e-3,
-    "ca40.detection.threshold": 15,
-    "ca40.drive.pi_time": 8e-6,
-    "ca40.drive.beam0.frequency": 80.0e6,
-    "ca40.drive.beam0.attenuation": 3.0,
-    "ca40.drive.beam1.frequency": 80.0e6,
-    "ca40.drive.beam1.attenuation": 3.0,
-    "ca40.ms.carrier": 80.0e6,
-    "ca40.ms.sideband": 1.2e6,
-    "ca40.ms.detuning": 12.5e3,
-    # 2 loops of the 12.5 kHz detuning: the gate closes (detuning × gate time whole)
-    "ca40.ms.gate_time": 160e-6,
-    "ca40.ms.red.attenuation": 0.0,
-    "ca40.ms.blue.attenuation": 0.0,
-    "ca40.trap_rf.frequency": 30.0e6,
-    "ca40.trap_rf.power": 8.0,
-    "ca40.oven.current": 3.0,
-}
+# A simulated run starts from the trap's nominal values.
+CALIBRATIONS = dict(NOMINAL)
 
 ERRORS = {"depolarizing": 5e-4, "depolarizing_2q": 5e-3, "prep_error": 1e-3}
 

@@ -1,5 +1,6 @@
-"""The simulated 171Yb+ trap: the ion model wired to this crate's channels, and the
-calibrations a simulated run starts from (a lab's dataset database holds the real ones).
+"""The simulated 171Yb+ trap: the ion model wired to this crate's channels. A simulated
+run starts from the trap's nominal calibrations (``nominal.py``; a lab's dataset database
+holds the real ones).
 
 The model is built from the trap's truth (``drivers.systems.simkit`` names its keys),
 which by default is the physics the calibrations describe (a perfectly calibrated trap),
@@ -31,6 +32,7 @@ import math
 import os
 
 from drivers.systems import simkit
+from drivers.systems.yb171.nominal import NOMINAL
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -39,27 +41,8 @@ def on_dds_grid(frequency):
     return simkit.on_dds_grid(frequency, bits=32)  # this crate's DDS tuning-word width
 
 
-CALIBRATIONS = {
-    "yb171.cooling.duration": 1e-3,
-    "yb171.pumping.duration": 20e-6,
-    "yb171.detection.window": 300e-6,
-    "yb171.detection.threshold": 3,
-    "yb171.drive.frequencies": [200.0e6, 212.5e6],  # DDS frequency of each ion's line
-    "yb171.drive.pi_time": 10e-6,
-    "yb171.drive.amplitude": 0.5,
-    "yb171.drive.attenuation": 0.0,
-    "yb171.ms.carrier": 205.0e6,
-    "yb171.ms.sideband": 3.0e6,
-    "yb171.ms.detuning": 25.0e3,
-    "yb171.ms.gate_time": 200e-6,  # 5 loops of the 25 kHz detuning: the gate closes
-    "yb171.ms.red.attenuation": 0.0,
-    "yb171.ms.blue.attenuation": 0.0,
-    "yb171.trap_rf.frequency": 20.0e6,
-    "yb171.trap_rf.power": 5.0,
-    "yb171.oven.current": 2.5,
-    "yb171.mw_source.frequency": 12.4e9,
-    "yb171.mw_source.power": 10.0,
-}
+# A simulated run starts from the trap's nominal values.
+CALIBRATIONS = dict(NOMINAL)
 
 ERRORS = {"depolarizing": 5e-4, "depolarizing_2q": 5e-3, "prep_error": 1e-3}
 
