@@ -269,41 +269,9 @@ class AD9910(UrukulChannel):
         if faults and (faults.get(self._key) or {}).get("stuck"):
             self._pending.clear()  # a chip that ignores its updates
             return
-        regs = self._regs
-        regs.update(self._pending)
+        self._regs.update(self._pending)
         self._pending.clear()
-        cfr1 = regs[_REG_CFR1]
-        sim = self.sim
-        if cfr1 & (1 << 31) or sim.dma_capture is not None:
-            self._refresh(t)
-            return
-        # _refresh's common case (single tone, outside a DMA recording), inlined: this
-        # runs at every pulse's tone change
-        word = regs[_REG_PROFILE0 + self._pins]
-        key = (word, cfr1, regs[_REG_CFR2], regs[_REG_ASF])
-        new = self._tones.get(key)
-        if new is None:
-            if len(self._tones) >= 4096:
-                self._tones.clear()
-            new = self._tones[key] = self._single_tone(word, cfr1, regs)
-        shown = self._shown
-        if new != shown:
-            f, p, a = new
-            rec = sim.recorder
-            times, sids, values = rec._t, rec._s, rec._v
-            if f != shown[0]:
-                times.append(t)
-                sids.append(self._sig_freq.id)
-                values.append(f)
-            if p != shown[1]:
-                times.append(t)
-                sids.append(self._sig_phase.id)
-                values.append(p)
-            if a != shown[2]:
-                times.append(t)
-                sids.append(self._sig_amp.id)
-                values.append(a)
-            self._shown = new
+        self._refresh(t)
 
     def _profile_pins(self, profile, t):
         """The CPLD latched new PROFILE pins for this channel at ``t``."""

@@ -54,7 +54,6 @@ import numpy as np
 from control.lang import RTIOUnderflow, portable
 from control.mu import round_half_away
 from control.sim.devices.rtio import one_channel, rtio_event
-from control.sim.simulation import _EDGES
 
 __all__ = ["TTLOut", "TTLInOut", "TTLClockGen", "COUNT_READS_EACH_EVENT"]
 
@@ -163,28 +162,6 @@ class _TTLBase:
                     hook(now)
             submitted = sim.rtio_events
         duration = int(duration)
-        # ``sim.pulse``'s common case (both edges on time, no release due), inlined: the
-        # same checks, costs and records without its frame; otherwise ``sim.pulse``
-        rec = sim.recorder
-        times = rec._t
-        if sim.dma_capture is None and len(times) + 2 < rec.next_flush:
-            tl = self._tl
-            start = tl.now
-            end = start + duration
-            cpu = tl.cpu
-            event = tl.event_mu
-            ready = cpu + tl.latency_mu
-            if not tl.slack.enabled or (start >= ready and end >= ready + event):
-                tl.cpu = cpu + 2 * event
-                sim.rtio_events += 2
-                sid = self._sig_state.id
-                times.extend((start, end))
-                rec._s.extend((sid, sid))
-                rec._v.extend(_EDGES)
-                tl.now = end
-                if not plain:
-                    self._level = 0
-                return
         if plain:
             sim.pulse(self._sig_state, duration, self.channel)
             return
