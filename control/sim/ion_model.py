@@ -614,7 +614,7 @@ class IonModel:
                         if beam.on:
                             self._close(beam, ti)  # end one segment, start another
                         values[i] = vi
-                else:  # a switch: ``_switch``, inlined
+                else:  # a switch (written out here: this loop is the simulator's hottest)
                     flags = values  # beam.switch_on if field == SWITCH else beam.cfg_sw
                     flag = vi != 0
                     if flags[i] == flag:
@@ -632,20 +632,6 @@ class IonModel:
                     elif now_on:
                         beam.on_since = ti
                     beam.on = now_on
-
-    def _switch(self, beam, field, i, value, t):
-        flags = beam.switch_on if field == SWITCH else beam.cfg_sw
-        flag = value != 0
-        if flags[i] == flag:
-            return
-        flags[i] = flag
-        now_on = beam.is_on()
-        if beam.on and not now_on:
-            self._close(beam, t)
-            beam.on_since = None
-        elif now_on and not beam.on:
-            beam.on_since = t
-        beam.on = now_on
 
     def _close(self, beam, t):
         t0 = beam.on_since
@@ -788,15 +774,11 @@ class IonModel:
                         p1, p3 = u00 * p1 + u01 * p3, u10 * p1 + u11 * p3
                 psi[0], psi[1], psi[2], psi[3] = p0, p1, p2, p3
             else:
-                pairs = self._pairs
                 for q, u00, u01, u10, u11, delta in rotations:
                     if delta:
                         e = cmath.exp(1j * delta * t0_s)
                         u01, u10 = u01 / e, u10 * e
-                    for i, j in pairs[q]:  # _apply_1q, inlined
-                        a, b = psi[i], psi[j]
-                        psi[i] = u00 * a + u01 * b
-                        psi[j] = u10 * a + u11 * b
+                    self._apply_1q(u00, u01, u10, u11, q)
             p1 = self._p1
             if p1 > 0:  # _depolarize, inlined
                 rand = self._random
