@@ -284,20 +284,21 @@ class RBKernel2(_RBKernel):
             self.ops.rxx(theta, q, min((op >> 8) & 0xF, last))
 
 
-def _refuse_native_rz(ops, kernel_name):
-    if "rz" in ops.native_gate_names():
-        raise ValueError("{} plays rz words as pulses, but this trap has a native rz: use "
-                         "rb_kernel_class(ops, n_qubits)".format(kernel_name))
-
-
-class RBKernel1RzAsPulses(RBKernel1):
-    """``RBKernel1`` for a trap without a native ``rz``: ``load`` made every ``rz`` word
-    two ``rphi`` words, so every word is an ``rphi`` (see the module docstring)."""
+class _RzAsPulses:
+    """What both ``RzAsPulses`` kernels add to their base's ``build``: they refuse a trap
+    with a native ``rz``, whose ``rz`` words ``load`` leaves as they are."""
 
     def build(self, ops, qubits, shots, dma=False):
-        """As ``RBKernel1``, after refusing a trap with a native ``rz``."""
-        _refuse_native_rz(ops, type(self).__name__)
+        """As the base kernel's, after refusing a trap with a native ``rz``."""
+        if "rz" in ops.native_gate_names():
+            raise ValueError("{} plays rz words as pulses, but this trap has a native rz: "
+                             "use rb_kernel_class(ops, n_qubits)".format(type(self).__name__))
         super().build(ops, qubits, shots, dma)
+
+
+class RBKernel1RzAsPulses(_RzAsPulses, RBKernel1):
+    """``RBKernel1`` for a trap without a native ``rz``: ``load`` made every ``rz`` word
+    two ``rphi`` words, so every word is an ``rphi`` (see the module docstring)."""
 
     @kernel
     def play(self, op: TInt32):
@@ -307,14 +308,9 @@ class RBKernel1RzAsPulses(RBKernel1):
         self.ops.rphi(self.thetas[op >> 12], self.phis[op >> 12], q)
 
 
-class RBKernel2RzAsPulses(RBKernel2):
+class RBKernel2RzAsPulses(_RzAsPulses, RBKernel2):
     """``RBKernel2`` for a trap without a native ``rz``: ``rphi`` and ``rxx`` words only
     (see the module docstring)."""
-
-    def build(self, ops, qubits, shots, dma=False):
-        """As ``RBKernel2``, after refusing a trap with a native ``rz``."""
-        _refuse_native_rz(ops, type(self).__name__)
-        super().build(ops, qubits, shots, dma)
 
     @kernel
     def play(self, op: TInt32):

@@ -48,9 +48,12 @@ def sim_config(name, **overrides):
 
 
 def nominal_calibrations(name):
-    """The trap's design values of its calibrations (its ``nominal.py``): the lab's
-    settings (attenuations, trap RF, oven) and the starting guesses of what the
-    calibration graph measures. The simulated twin starts from them."""
+    """The trap's design values of its calibrations (``NOMINAL`` in its ``nominal.py``,
+    plain data without the simulator, which a lab edits for its own trap): the lab's
+    settings (attenuations, amplitudes, trap RF, oven) and the starting guesses of what
+    the calibration graph measures. ``control calibrate`` writes the settings a dataset
+    DB lacks from them, ``control calibrations --from nominal`` all of them, and the
+    simulated twin starts from them (``sim.CALIBRATIONS``)."""
     return dict(importlib.import_module(SYSTEMS[name] + ".nominal").NOMINAL)
 
 

@@ -1,11 +1,5 @@
-"""The 40Ca+ trap's nominal calibrations: its design values, which a lab edits for its
-own trap. They are the lab's settings (attenuations, amplitudes, trap RF, oven) and the
-starting guesses of what the calibration graph measures. ``control calibrate`` writes the
-settings a dataset DB lacks from here; ``control calibrations --from nominal`` writes all
-of them; the simulated twin starts from them (``sim.CALIBRATIONS``).
-
-Plain data, no simulator: a lab's hardware set-up reads this module.
-"""
+"""The 40Ca+ trap's nominal calibrations, plain data a lab edits for its own trap (what they
+are for: ``drivers.systems.nominal_calibrations``)."""
 
 NOMINAL = {
     "ca40.cooling.duration": 1e-3,
