@@ -26,6 +26,14 @@ def _rms(pulls):
     return float(np.sqrt(np.mean(np.square(pulls))))
 
 
+def _assert_pull_rms_near_one(pulls, what):
+    """Pulls (estimate - truth) / uncertainty over repeated fits have an RMS near 1: the
+    stated uncertainty is the real scatter."""
+    rms = _rms(pulls)
+    print(what, "pull RMS", rms)
+    assert 0.7 < rms < 1.4, (what, rms)
+
+
 def _plain(quality):
     """Only floats, ints and lists of them (what HDF5/PYON datasets hold)."""
     for key, value in quality.items():
@@ -182,9 +190,7 @@ def test_detection_rate_errors_are_honest():
         q = detection_threshold(prepared, flipped, min_fidelity=0.5, draws=0).quality
         pulls.append((q["bright_mean"][0] - bright[0]) / q["bright_mean_err"][0])
         pulls.append((q["dark_mean"][0] - dark[0]) / q["dark_mean_err"][0])
-    rms = _rms(pulls)
-    print("detection rate pull RMS", rms)
-    assert 0.7 < rms < 1.4, rms
+    _assert_pull_rms_near_one(pulls, "detection rate")
 
 
 def test_detection_refuses_without_photons():
@@ -257,9 +263,7 @@ def test_spectroscopy_errors_are_honest():
         f, p1 = _spectrum(rng, f0=f0, scale=rng.uniform(0.8, 1.2))
         estimate = spectroscopy_center(f, p1, 100, PULSE)
         pulls.append((estimate.value - f0) / estimate.uncertainty)
-    rms = _rms(pulls)
-    print("spectroscopy pull RMS", rms)
-    assert 0.7 < rms < 1.4, rms
+    _assert_pull_rms_near_one(pulls, "spectroscopy")
 
 
 def test_spectroscopy_refuses_a_flat_scan():
@@ -338,9 +342,7 @@ def test_ramsey_errors_are_honest():
         delta = rng.uniform(-10e3, 10e3)
         estimate = ramsey_frequency(WAITS, _fringes(rng, delta), 100, DRIVE, DELTA_A)
         pulls.append((estimate.value - (DRIVE - delta)) / estimate.uncertainty)
-    rms = _rms(pulls)
-    print("Ramsey pull RMS", rms)
-    assert 0.7 < rms < 1.4, rms
+    _assert_pull_rms_near_one(pulls, "Ramsey")
 
 
 def test_ramsey_refuses_no_fringes():
@@ -405,9 +407,7 @@ def test_pi_time_errors_are_honest():
         truth = float(np.mean(0.5 / freqs))
         estimate = pi_time(DURATIONS, _flopping(rng, freqs), 100)
         pulls.append((estimate.value - truth) / estimate.uncertainty)
-    rms = _rms(pulls)
-    print("π time pull RMS", rms)
-    assert 0.7 < rms < 1.4, rms
+    _assert_pull_rms_near_one(pulls, "π time")
 
 
 def test_pi_time_refuses_a_flat_scan():
@@ -473,9 +473,7 @@ def test_ms_detuning_errors_are_honest():
         d, p = _odd(rng, delta0)
         estimate = ms_detuning(d, p, 100, GATE)
         pulls.append((estimate.value - delta0) / estimate.uncertainty)
-    rms = _rms(pulls)
-    print("MS detuning pull RMS", rms)
-    assert 0.7 < rms < 1.4, rms
+    _assert_pull_rms_near_one(pulls, "MS detuning")
 
 
 def test_ms_detuning_refuses_no_dip():
@@ -531,9 +529,7 @@ def test_ms_gate_time_errors_are_honest():
         truth = GATE * (np.pi / 2) / theta
         estimate = ms_gate_time(N_GATES, _repeated(rng, theta), 100, GATE)
         pulls.append((estimate.value - truth) / estimate.uncertainty)
-    rms = _rms(pulls)
-    print("MS gate time pull RMS", rms)
-    assert 0.7 < rms < 1.4, rms
+    _assert_pull_rms_near_one(pulls, "MS gate time")
 
 
 def test_ms_gate_time_refuses_a_flat_scan():
